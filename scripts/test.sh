@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Run every test: set up what is missing (idempotent, no demo), then the Rust tests with the
+# real models on ../shared/corpus.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --no-demo
+cargo test --release --locked --workspace -- --test-threads=1

@@ -1,0 +1,208 @@
+//! Speech recognition with whisper.cpp (through whisper-rs): 16 kHz mono samples in,
+//! a [`Transcript`] with segment and word times out.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+use whisper_rs::{
+    FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState,
+};
+
+use crate::transcript::{Segment, Transcript, Word, SCHEMA_VERSION};
+
+/// Whisper works on 16 kHz audio.
+pub const ASR_RATE: u32 = 16_000;
+
+#[derive(Debug, Error)]
+pub enum AsrError {
+    #[error("cannot load Whisper model {path}: {reason}")]
+    Load { path: PathBuf, reason: String },
+    #[error("unknown language code '{0}' (use auto or a Whisper code such as en, ru, de)")]
+    UnknownLanguage(String),
+    #[error("model {model} is English-only and cannot recognise '{language}'; use --model base")]
+    EnglishOnly { model: String, language: String },
+    #[error("recognition failed: {0}")]
+    Failed(String),
+}
+
+/// How Whisper decodes. Part of the transcript cache key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct DecodeSettings {
+    /// `None` detects the language of each chunk.
+    pub language: Option<String>,
+    /// `None` for greedy decoding, `Some(n)` for beam search of width n.
+    pub beam_size: Option<u32>,
+}
+
+/// A loaded Whisper model with its working state. Load once per worker, reuse per chunk.
+pub struct Recognizer {
+    ctx: WhisperContext,
+    state: WhisperState,
+    model_name: String,
+}
+
+impl Recognizer {
+    pub fn load(model: &Path, use_gpu: bool) -> Result<Self, AsrError> {
+        whisper_rs::install_logging_hooks();
+        let load_err = |reason: String| AsrError::Load { path: model.to_path_buf(), reason };
+        let path = model.to_str().ok_or_else(|| load_err("path is not UTF-8".into()))?;
+        let mut params = WhisperContextParameters::default();
+        params.use_gpu(use_gpu);
+        let ctx = WhisperContext::new_with_params(path, params).map_err(|e| load_err(e.to_string()))?;
+        let state = ctx.create_state().map_err(|e| load_err(e.to_string()))?;
+        let model_name = model
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok(Self { ctx, state, model_name })
+    }
+
+    pub fn is_multilingual(&self) -> bool {
+        self.ctx.is_multilingual()
+    }
+
+    /// Transcribe `samples` (16 kHz mono). Times in the result are offset by `offset_ms`,
+    /// so a chunk's transcript is on the file's timeline.
+    pub fn transcribe(
+        &mut self,
+        samples: &[f32],
+        offset_ms: u64,
+        settings: &DecodeSettings,
+        threads: usize,
+    ) -> Result<Transcript, AsrError> {
+        let language = self.language_for(settings)?;
+        let duration_ms = samples.len() as u64 * 1000 / ASR_RATE as u64;
+        if samples.len() < ASR_RATE as usize / 10 {
+            // Under 100 ms holds no words; whisper.cpp also misbehaves on tiny inputs.
+            return Ok(empty_transcript(language.as_deref().unwrap_or("en")));
+        }
+        let strategy = match settings.beam_size {
+            Some(n) => SamplingStrategy::BeamSearch { beam_size: n as i32, patience: -1.0 },
+            None => SamplingStrategy::Greedy { best_of: 1 },
+        };
+        let mut params = FullParams::new(strategy);
+        params.set_n_threads(threads.max(1) as i32);
+        params.set_language(Some(language.as_deref().unwrap_or("auto")));
+        params.set_token_timestamps(true);
+        params.set_print_special(false);
+        params.set_print_progress(false);
+        params.set_print_realtime(false);
+        params.set_print_timestamps(false);
+        params.set_suppress_blank(true);
+        params.set_no_context(true);
+
+        self.state.full(params, samples).map_err(|e| AsrError::Failed(e.to_string()))?;
+
+        let detected = whisper_rs::get_lang_str(self.state.full_lang_id_from_state())
+            .unwrap_or("en")
+            .to_string();
+        let mut segments = Vec::new();
+        for seg in self.state.as_iter() {
+            let words = self.words_of(&seg, offset_ms, duration_ms);
+            let text = seg.to_str_lossy().map(|t| t.trim().to_string()).unwrap_or_default();
+            if text.is_empty() || is_noise_marker(&text) {
+                continue;
+            }
+            let start_ms = offset_ms + clamp_cs(seg.start_timestamp(), duration_ms);
+            let end_ms = (offset_ms + clamp_cs(seg.end_timestamp(), duration_ms)).max(start_ms);
+            segments.push(Segment { text, start_ms, end_ms, words });
+        }
+        Ok(Transcript { schema: SCHEMA_VERSION, language: language.unwrap_or(detected), segments })
+    }
+
+    fn language_for(&self, settings: &DecodeSettings) -> Result<Option<String>, AsrError> {
+        match settings.language.as_deref() {
+            None | Some("auto") => Ok(if self.is_multilingual() { None } else { Some("en".into()) }),
+            Some(code) => {
+                if whisper_rs::get_lang_id(code).is_none() {
+                    return Err(AsrError::UnknownLanguage(code.to_string()));
+                }
+                if code != "en" && !self.is_multilingual() {
+                    return Err(AsrError::EnglishOnly {
+                        model: self.model_name.clone(),
+                        language: code.to_string(),
+                    });
+                }
+                Ok(Some(code.to_string()))
+            }
+        }
+    }
+
+    /// Group a segment's text tokens into words: a token starting with a space starts a word.
+    fn words_of(&self, seg: &whisper_rs::WhisperSegment<'_>, offset_ms: u64, dur_ms: u64) -> Vec<Word> {
+        let eot = self.ctx.token_eot();
+        let mut words: Vec<Word> = Vec::new();
+        let mut probs: Vec<f32> = Vec::new();
+        for i in 0..seg.n_tokens() {
+            let Some(tok) = seg.get_token(i) else { continue };
+            if tok.token_id() >= eot {
+                continue; // special and timestamp tokens
+            }
+            let data = tok.token_data();
+            let Ok(piece) = tok.to_str_lossy() else { continue };
+            let start = offset_ms + clamp_cs(data.t0, dur_ms);
+            let end = (offset_ms + clamp_cs(data.t1, dur_ms)).max(start);
+            let starts_word = piece.starts_with(' ') || words.is_empty();
+            let glued = piece.chars().all(|c| c.is_ascii_punctuation());
+            if starts_word && !glued {
+                if let Some(last) = words.last_mut() {
+                    last.probability = mean(&probs);
+                }
+                probs.clear();
+                words.push(Word { text: piece.trim().to_string(), start_ms: start, end_ms: end, probability: 0.0 });
+            } else if let Some(last) = words.last_mut() {
+                last.text.push_str(piece.trim());
+                last.end_ms = end.max(last.end_ms);
+            }
+            probs.push(data.p);
+        }
+        if let Some(last) = words.last_mut() {
+            last.probability = mean(&probs);
+        }
+        words.retain(|w| !w.text.is_empty());
+        words
+    }
+}
+
+fn empty_transcript(language: &str) -> Transcript {
+    Transcript { schema: SCHEMA_VERSION, language: language.to_string(), segments: Vec::new() }
+}
+
+/// Whisper times are centiseconds; keep them inside the chunk.
+fn clamp_cs(cs: i64, duration_ms: u64) -> u64 {
+    (cs.max(0) as u64 * 10).min(duration_ms)
+}
+
+fn mean(v: &[f32]) -> f32 {
+    if v.is_empty() {
+        0.0
+    } else {
+        v.iter().sum::<f32>() / v.len() as f32
+    }
+}
+
+/// Whisper writes non-speech as bracketed markers: "[MUSIC]", "(applause)", "[BLANK_AUDIO]".
+fn is_noise_marker(text: &str) -> bool {
+    let t = text.trim();
+    (t.starts_with('[') && t.ends_with(']')) || (t.starts_with('(') && t.ends_with(')'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn centiseconds_become_clamped_milliseconds() {
+        assert_eq!(clamp_cs(150, 60_000), 1_500);
+        assert_eq!(clamp_cs(-3, 60_000), 0);
+        assert_eq!(clamp_cs(7_000, 60_000), 60_000);
+    }
+
+    #[test]
+    fn bracketed_markers_are_not_speech() {
+        assert!(is_noise_marker("[BLANK_AUDIO]"));
+        assert!(is_noise_marker(" (music) "));
+        assert!(!is_noise_marker("Ask not what your country can do for you."));
+    }
+}

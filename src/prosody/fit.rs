@@ -1,0 +1,135 @@
+//! Timing fit: make a segment's synthetic speech last as long as the original did.
+//!
+//! First the voice itself speaks slower or faster (its length scale: natural, no artefacts),
+//! then a WSOLA time-stretch takes it to the exact length. Leading and trailing silence of the
+//! synthetic speech is trimmed first, so the words, not the voice's padding, fill the span.
+
+use super::stretch::stretch_to_len;
+
+/// The voice's length scale is kept in this range; the stretch does the rest.
+const MIN_LENGTH_SCALE: f32 = 0.75;
+const MAX_LENGTH_SCALE: f32 = 1.35;
+/// Speech is never slowed by the stretch beyond this; it is placed at the span's start and
+/// the rest of the span stays silent (the original had a pause there).
+const MAX_SLOWDOWN: f64 = 1.35;
+/// Closer than this to the target, the first synthesis is kept and only stretched.
+const CLOSE_ENOUGH: f64 = 0.08;
+
+/// Anything that can speak text at a chosen pace (a TTS voice; tests use simple tones).
+pub trait Speaker {
+    fn rate(&self) -> u32;
+    fn speak(&mut self, text: &str, length_scale: f32) -> Result<Vec<f32>, String>;
+}
+
+/// What fitting did to one segment, for the summary and for tests.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FitInfo {
+    pub natural_len: usize,
+    pub length_scale: f32,
+    pub stretch: f64,
+}
+
+/// Speak `text` so that it lasts `target_len` samples (or less, when that would mean slowing
+/// it down by more than [`MAX_SLOWDOWN`]). Never returns more than `target_len` samples.
+/// With `use_pace` false the voice speaks at its natural pace and only the stretch fits it
+/// (one synthesis instead of two: the `fast` quality).
+pub fn fit_segment<S: Speaker>(speaker: &mut S, text: &str, target_len: usize, use_pace: bool) -> Result<(Vec<f32>, FitInfo), String> {
+    let first = trim_silence(&speaker.speak(text, 1.0)?, speaker.rate());
+    let mut info = FitInfo { natural_len: first.len(), length_scale: 1.0, stretch: 1.0 };
+    if first.is_empty() || target_len == 0 {
+        return Ok((Vec::new(), info));
+    }
+    let ratio = target_len as f64 / first.len() as f64;
+    let speech = if !use_pace || (ratio - 1.0).abs() <= CLOSE_ENOUGH {
+        first
+    } else {
+        info.length_scale = (ratio as f32).clamp(MIN_LENGTH_SCALE, MAX_LENGTH_SCALE);
+        let again = trim_silence(&speaker.speak(text, info.length_scale)?, speaker.rate());
+        if again.is_empty() { first } else { again }
+    };
+    let len = ((target_len as f64).min(speech.len() as f64 * MAX_SLOWDOWN)).round() as usize;
+    info.stretch = len as f64 / speech.len() as f64;
+    Ok((stretch_to_len(&speech, speaker.rate(), len), info))
+}
+
+/// Cut leading and trailing stretches quieter than -45 dB below the clip's peak (10 ms frames),
+/// keeping 20 ms of margin so consonants are not clipped.
+pub fn trim_silence(samples: &[f32], rate: u32) -> Vec<f32> {
+    let frame = (rate as usize / 100).max(1);
+    let peak = samples.iter().fold(0.0f32, |m, s| m.max(s.abs()));
+    if peak <= 0.0 {
+        return Vec::new();
+    }
+    let threshold = peak * 10f32.powf(-45.0 / 20.0);
+    let loud = |c: &[f32]| (c.iter().map(|s| s * s).sum::<f32>() / c.len() as f32).sqrt() > threshold;
+    let frames: Vec<&[f32]> = samples.chunks(frame).collect();
+    let Some(first) = frames.iter().position(|c| loud(c)) else { return Vec::new() };
+    let last = frames.iter().rposition(|c| loud(c)).unwrap_or(first);
+    let margin = 2 * frame;
+    let start = (first * frame).saturating_sub(margin);
+    let end = ((last + 1) * frame + margin).min(samples.len());
+    samples[start..end].to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A "voice" that hums 150 Hz for 0.5 s per word, scaled by the length scale, with
+    /// 100 ms of silence around it.
+    struct Hum;
+    impl Speaker for Hum {
+        fn rate(&self) -> u32 {
+            16_000
+        }
+        fn speak(&mut self, text: &str, length_scale: f32) -> Result<Vec<f32>, String> {
+            let words = text.split_whitespace().count();
+            let n = (words as f32 * 8_000.0 * length_scale) as usize;
+            let mut v = vec![0.0; 1_600];
+            v.extend((0..n).map(|i| 0.5 * (i as f32 * 150.0 * std::f32::consts::TAU / 16_000.0).sin()));
+            v.extend(vec![0.0; 1_600]);
+            Ok(v)
+        }
+    }
+
+    #[test]
+    fn silence_is_trimmed_with_a_small_margin() {
+        let hum = Hum.speak("one", 1.0).unwrap();
+        let trimmed = trim_silence(&hum, 16_000);
+        assert!(trimmed.len() >= 8_000 && trimmed.len() <= 8_000 + 2 * 320 + 160, "{}", trimmed.len());
+        assert!(trim_silence(&[0.0; 1000], 16_000).is_empty());
+    }
+
+    #[test]
+    fn a_long_span_is_filled_by_the_length_scale_then_the_stretch() {
+        // natural 1.0 s, span 1.25 s -> length scale 1.25, little stretch
+        let (out, info) = fit_segment(&mut Hum, "two words", 20_000, true).unwrap();
+        assert_eq!(out.len(), 20_000);
+        assert!((info.length_scale - 1.25).abs() < 0.01);
+        assert!((info.stretch - 1.0).abs() < 0.05, "{info:?}");
+    }
+
+    #[test]
+    fn a_short_span_is_always_met() {
+        // natural 1.0 s must fit 0.5 s: length scale stops at 0.75, the stretch squeezes the rest
+        let (out, info) = fit_segment(&mut Hum, "two words", 8_000, true).unwrap();
+        assert_eq!(out.len(), 8_000);
+        assert_eq!(info.length_scale, MIN_LENGTH_SCALE);
+        assert!(info.stretch < 0.7);
+    }
+
+    #[test]
+    fn without_pace_only_the_stretch_fits() {
+        let (out, info) = fit_segment(&mut Hum, "two words", 8_000, false).unwrap();
+        assert_eq!(out.len(), 8_000);
+        assert_eq!(info.length_scale, 1.0);
+    }
+
+    #[test]
+    fn speech_is_not_slowed_beyond_the_limit() {
+        // natural 0.5 s in a 3 s span: slowed by 1.35 (scale) x 1.35 (stretch) at most
+        let (out, _) = fit_segment(&mut Hum, "one", 48_000, true).unwrap();
+        assert!(out.len() < 48_000);
+        assert!(out.len() as f64 <= 8_000.0 * 1.35 * 1.35 + 1_000.0);
+    }
+}

@@ -1,0 +1,161 @@
+//! User-facing choices (quality, device, workers) and the defaults derived from the machine.
+
+use serde::{Deserialize, Serialize};
+
+use crate::asr::DecodeSettings;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Quality {
+    /// Greedy recognition; timing fitted by time-stretch alone.
+    Fast,
+    /// Greedy recognition; timing fitted by the voice's pace, then time-stretch.
+    #[default]
+    Normal,
+    /// Beam search (5) recognition; timing as in normal.
+    High,
+}
+
+impl Quality {
+    pub fn beam_size(self) -> Option<u32> {
+        match self {
+            Quality::High => Some(5),
+            Quality::Fast | Quality::Normal => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Device {
+    /// CUDA when this build and machine have it, else CPU.
+    #[default]
+    Auto,
+    Cpu,
+    Cuda,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum DeviceError {
+    #[error("--device cuda: this build of revoice has no CUDA support (rebuild with `cargo build --release --features cuda`)")]
+    NoCudaBuild,
+}
+
+impl Device {
+    /// Whether to ask whisper.cpp for the GPU.
+    pub fn use_gpu(self) -> Result<bool, DeviceError> {
+        match self {
+            Device::Cpu => Ok(false),
+            Device::Auto => Ok(cfg!(feature = "cuda")),
+            Device::Cuda if cfg!(feature = "cuda") => Ok(true),
+            Device::Cuda => Err(DeviceError::NoCudaBuild),
+        }
+    }
+}
+
+/// Workers x threads for this machine, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Parallelism {
+    pub workers: usize,
+    pub threads: usize,
+    pub reason: String,
+}
+
+/// Memory one worker needs with Whisper base and a medium Piper voice, with headroom.
+const WORKER_MEMORY_MIB: u64 = 600;
+
+/// Choose workers and threads. Separate processes scale better than threads inside one
+/// Whisper (its decoder is mostly serial), so the default is one worker per core with one
+/// thread each, limited by memory and by the number of chunks; spare cores go to threads.
+pub fn parallelism(cores: usize, available_mib: u64, chunks: usize, workers: Option<usize>, threads: Option<usize>) -> Parallelism {
+    let cores = cores.max(1);
+    let by_memory = ((available_mib / WORKER_MEMORY_MIB) as usize).max(1);
+    let (workers, why) = match workers {
+        Some(w) => (w.max(1), "as asked".to_string()),
+        None => {
+            let w = cores.min(by_memory).min(chunks.max(1));
+            let limit = if w == chunks.max(1) && w < cores {
+                format!("{chunks} chunk(s)")
+            } else if w == by_memory && w < cores {
+                format!("{available_mib} MiB free memory")
+            } else {
+                format!("{cores} cores")
+            };
+            (w, format!("one per core, limited by {limit}"))
+        }
+    };
+    let threads = threads.unwrap_or((cores / workers).max(1)).max(1);
+    Parallelism { workers, threads, reason: format!("{workers} worker(s): {why}; {threads} thread(s) each") }
+}
+
+pub fn machine_cores() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+/// MemAvailable from /proc/meminfo, in MiB (4 GiB where unknown).
+pub fn available_memory_mib() -> u64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("MemAvailable:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())
+        })
+        .map(|kib| kib / 1024)
+        .unwrap_or(4096)
+}
+
+/// The decoding settings for a language choice ("auto" or a code) and a quality.
+pub fn decode_settings(language: &str, quality: Quality) -> DecodeSettings {
+    let language = match language.trim() {
+        "" | "auto" => None,
+        code => Some(code.to_lowercase()),
+    };
+    DecodeSettings { language, beam_size: quality.beam_size() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_cores_give_two_single_threaded_workers() {
+        let p = parallelism(2, 20_000, 5, None, None);
+        assert_eq!((p.workers, p.threads), (2, 1));
+    }
+
+    #[test]
+    fn one_chunk_gets_one_worker_with_all_cores() {
+        let p = parallelism(4, 20_000, 1, None, None);
+        assert_eq!((p.workers, p.threads), (1, 4));
+        assert!(p.reason.contains("1 chunk"), "{}", p.reason);
+    }
+
+    #[test]
+    fn memory_limits_workers() {
+        let p = parallelism(16, 1_300, 20, None, None);
+        assert_eq!(p.workers, 2);
+        assert!(p.reason.contains("MiB"), "{}", p.reason);
+    }
+
+    #[test]
+    fn explicit_choices_win() {
+        let p = parallelism(2, 20_000, 5, Some(3), Some(2));
+        assert_eq!((p.workers, p.threads), (3, 2));
+    }
+
+    #[test]
+    fn cuda_without_the_feature_is_refused() {
+        if !cfg!(feature = "cuda") {
+            assert_eq!(Device::Cuda.use_gpu(), Err(DeviceError::NoCudaBuild));
+            assert_eq!(Device::Auto.use_gpu(), Ok(false));
+        }
+    }
+
+    #[test]
+    fn auto_language_means_detection() {
+        assert_eq!(decode_settings("auto", Quality::High), DecodeSettings { language: None, beam_size: Some(5) });
+        assert_eq!(decode_settings("RU", Quality::Fast).language.as_deref(), Some("ru"));
+    }
+}

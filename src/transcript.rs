@@ -1,0 +1,48 @@
+//! What recognition produces and the cache stores: segments and words with times.
+//!
+//! Times are in milliseconds relative to the start of the *file* (not the chunk), so a
+//! transcript can be read on its own. The JSON form is versioned by [`SCHEMA_VERSION`];
+//! `docs/transcript-schema.md` documents it.
+
+use serde::{Deserialize, Serialize};
+
+/// Bump when the JSON shape changes; older cache files are then ignored and rebuilt.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Word {
+    pub text: String,
+    pub start_ms: u64,
+    pub end_ms: u64,
+    /// Whisper's token probability for the word, 0..1.
+    pub probability: f32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Segment {
+    pub text: String,
+    pub start_ms: u64,
+    pub end_ms: u64,
+    #[serde(default)]
+    pub words: Vec<Word>,
+}
+
+/// The recognised speech of one chunk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Transcript {
+    pub schema: u32,
+    /// Language code Whisper used (detected or fixed), e.g. "en", "ru".
+    pub language: String,
+    pub segments: Vec<Segment>,
+}
+
+impl Transcript {
+    pub fn text(&self) -> String {
+        self.segments
+            .iter()
+            .map(|s| s.text.trim())
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}

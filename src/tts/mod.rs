@@ -1,0 +1,52 @@
+//! Text to speech with Piper-format (VITS) ONNX voices.
+//!
+//! Phonemes come from libespeak-ng (linked as a library), the audio from the voice's ONNX
+//! graph run through ONNX Runtime, which is loaded at run time with [`init_runtime`].
+//!
+//! Output is deterministic by default: the voice's random noise is switched off
+//! ([`SynthesisOptions::default`]), so the same text always gives the same samples, whichever
+//! process or order it is synthesised in.
+
+mod phonemize;
+mod piper;
+mod voices;
+
+use std::path::PathBuf;
+
+pub use phonemize::{phonemize, PhonemeIdMap};
+pub use piper::{init_runtime, PiperVoice, SynthesisOptions};
+pub use voices::{list_voices, VoiceInfo};
+
+/// Everything that can go wrong while loading a voice or synthesising speech.
+#[derive(Debug, thiserror::Error)]
+pub enum TtsError {
+    #[error("could not load ONNX Runtime from {path}: {reason}; run `revoice models prepare` to install it")]
+    Runtime { path: PathBuf, reason: String },
+
+    #[error("ONNX Runtime is not loaded yet (call tts::init_runtime first, after `revoice models prepare`)")]
+    RuntimeNotInitialized,
+
+    #[error("could not start espeak-ng: {0}")]
+    EspeakInit(String),
+
+    #[error("espeak-ng could not phonemize with voice `{voice}`: {reason}")]
+    Phonemize { voice: String, reason: String },
+
+    #[error("could not read voice config {path}: {source}")]
+    ConfigRead {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error("voice config {path} is not valid: {reason}")]
+    ConfigInvalid { path: PathBuf, reason: String },
+
+    #[error("could not load voice model {path}: {source}")]
+    ModelLoad { path: PathBuf, source: ort::Error },
+
+    #[error("voice model {path} failed to synthesise: {source}")]
+    Inference { path: PathBuf, source: ort::Error },
+
+    #[error("invalid synthesis option: {0}")]
+    InvalidOption(String),
+}

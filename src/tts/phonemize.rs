@@ -1,0 +1,442 @@
+//! Text to IPA phonemes through libespeak-ng (linked as a library), and phonemes to Piper ids.
+//!
+//! `espeak_TextToPhonemes` returns one clause per call and drops punctuation. Piper voices are
+//! trained with the clause punctuation kept as phonemes (`,` `.` `?` `!` ...), so after each
+//! call we look at the text espeak consumed and append its terminating punctuation ourselves.
+
+use std::collections::HashMap;
+use std::ffi::{c_char, c_void, CStr, CString};
+use std::sync::Mutex;
+
+use super::TtsError;
+
+/// Raw bindings to the few libespeak-ng functions used here (see `espeak-ng/speak_lib.h`).
+mod ffi {
+    use std::ffi::{c_char, c_int, c_void};
+
+    /// `AUDIO_OUTPUT_SYNCHRONOUS`: no audio device, nothing played.
+    pub const AUDIO_OUTPUT_SYNCHRONOUS: c_int = 2;
+    /// `espeakCHARS_UTF8`.
+    pub const CHARS_UTF8: c_int = 1;
+    /// `phonememode` bit 1: IPA (UTF-8) instead of eSpeak's ASCII phoneme names.
+    pub const PHONEMES_IPA: c_int = 0x02;
+    /// `EE_OK`.
+    pub const EE_OK: c_int = 0;
+
+    #[link(name = "espeak-ng")]
+    extern "C" {
+        pub fn espeak_Initialize(
+            output: c_int,
+            buflength: c_int,
+            path: *const c_char,
+            options: c_int,
+        ) -> c_int;
+        pub fn espeak_SetVoiceByName(name: *const c_char) -> c_int;
+        pub fn espeak_TextToPhonemes(
+            textptr: *mut *const c_void,
+            textmode: c_int,
+            phonememode: c_int,
+        ) -> *const c_char;
+    }
+}
+
+/// Process-wide espeak-ng state: the library is not thread-safe and keeps one current voice.
+struct Espeak {
+    voice: Option<String>,
+}
+
+/// `None` until espeak-ng has been initialised once in this process.
+static ESPEAK: Mutex<Option<Espeak>> = Mutex::new(None);
+
+/// Punctuation that ends a clause; Piper keeps it as a phoneme.
+const CLAUSE_PUNCTUATION: &[char] = &['.', ',', '?', '!', ';', ':'];
+/// Punctuation that ends a sentence (Piper synthesises sentence by sentence).
+const SENTENCE_END: &[char] = &['.', '?', '!'];
+
+/// Phonemizes `text` with the espeak-ng voice `voice` (e.g. `en-us`).
+///
+/// Returns one phoneme string per sentence, with clause punctuation kept (`ˈæsk nˌɑːt, ...`).
+/// Empty or whitespace-only text gives an empty list.
+pub fn phonemize(text: &str, voice: &str) -> Result<Vec<String>, TtsError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ctext = CString::new(clean_text(text)).map_err(|_| TtsError::Phonemize {
+        voice: voice.to_owned(),
+        reason: "text contains a NUL byte".into(),
+    })?;
+    let clauses = {
+        let mut guard = ESPEAK
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let espeak = ensure_initialized(&mut guard)?;
+        espeak.set_voice(voice)?;
+        espeak_clauses(&ctext)
+    };
+    Ok(group_sentences(&clauses))
+}
+
+/// Replaces characters espeak should not see (NUL is impossible after this; control chars become spaces).
+fn clean_text(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+fn ensure_initialized(slot: &mut Option<Espeak>) -> Result<&mut Espeak, TtsError> {
+    if slot.is_none() {
+        // SAFETY: called once, under the process-wide lock; a NULL path selects the
+        // system espeak-ng-data directory.
+        let rate = unsafe {
+            ffi::espeak_Initialize(ffi::AUDIO_OUTPUT_SYNCHRONOUS, 0, std::ptr::null(), 0)
+        };
+        if rate <= 0 {
+            return Err(TtsError::EspeakInit(format!(
+                "espeak_Initialize returned {rate}; is the espeak-ng-data package installed?"
+            )));
+        }
+        tracing::debug!(rate, "espeak-ng initialised");
+        *slot = Some(Espeak { voice: None });
+    }
+    slot.as_mut()
+        .ok_or_else(|| TtsError::EspeakInit("espeak-ng state missing".into()))
+}
+
+impl Espeak {
+    fn set_voice(&mut self, voice: &str) -> Result<(), TtsError> {
+        if self.voice.as_deref() == Some(voice) {
+            return Ok(());
+        }
+        let bad_voice = |reason: &str| TtsError::Phonemize {
+            voice: voice.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let cvoice = CString::new(voice).map_err(|_| bad_voice("voice name contains NUL"))?;
+        // SAFETY: espeak is initialised and we hold the global lock; cvoice outlives the call.
+        let rc = unsafe { ffi::espeak_SetVoiceByName(cvoice.as_ptr()) };
+        if rc != ffi::EE_OK {
+            // A failed switch may leave espeak without a usable voice: force a reselect next time.
+            self.voice = None;
+            return Err(bad_voice(&format!(
+                "espeak-ng has no voice of that name (error {rc})"
+            )));
+        }
+        self.voice = Some(voice.to_owned());
+        Ok(())
+    }
+}
+
+/// One clause as espeak returned it, with the punctuation that ended it in the source text.
+#[derive(Debug, Clone, PartialEq)]
+struct Clause {
+    phonemes: String,
+    terminator: Option<char>,
+}
+
+/// Runs `espeak_TextToPhonemes` clause by clause over `text`. Caller holds the espeak lock.
+fn espeak_clauses(text: &CStr) -> Vec<Clause> {
+    let bytes = text.to_bytes();
+    let start = text.as_ptr();
+    let mut ptr: *const c_void = start.cast();
+    let mut clauses = Vec::new();
+    while !ptr.is_null() {
+        let from = offset_in(start, ptr, bytes.len());
+        // SAFETY: `ptr` points into `text` (NUL-terminated, alive for the loop); espeak
+        // advances it within the same buffer or sets it to NULL at the end.
+        let out =
+            unsafe { ffi::espeak_TextToPhonemes(&mut ptr, ffi::CHARS_UTF8, ffi::PHONEMES_IPA) };
+        let to = if ptr.is_null() {
+            bytes.len()
+        } else {
+            offset_in(start, ptr, bytes.len())
+        };
+        let phonemes = if out.is_null() {
+            String::new()
+        } else {
+            // SAFETY: espeak returns a NUL-terminated string valid until the next call.
+            unsafe { CStr::from_ptr(out) }
+                .to_string_lossy()
+                .into_owned()
+        };
+        let consumed = String::from_utf8_lossy(&bytes[from..to.max(from)]);
+        tracing::trace!(from, to, %consumed, %phonemes, "espeak clause");
+        clauses.push(Clause {
+            phonemes: strip_language_flags(&phonemes),
+            terminator: clause_terminator(&consumed, ptr.is_null()),
+        });
+        if to <= from && !ptr.is_null() {
+            tracing::warn!("espeak-ng did not advance through the text; stopping");
+            break;
+        }
+    }
+    clauses
+}
+
+/// Byte offset of `ptr` in the buffer starting at `start`, clamped to `len`.
+fn offset_in(start: *const c_char, ptr: *const c_void, len: usize) -> usize {
+    (ptr as usize).saturating_sub(start as usize).min(len)
+}
+
+/// The clause punctuation that ends the text espeak consumed for one clause, ignoring trailing
+/// spaces and closing quotes/brackets.
+///
+/// Unless it reached the end of the text, espeak reads ahead into the next word (`"you, a"`),
+/// so a last word that follows whitespace is not part of the clause.
+fn clause_terminator(consumed: &str, at_end: bool) -> Option<char> {
+    let mut clause = consumed;
+    if !at_end {
+        if let Some(pos) = consumed.trim_end().rfind(char::is_whitespace) {
+            clause = &consumed[..pos];
+        }
+    }
+    let clause = clause.trim_end_matches(|c: char| c.is_whitespace() || "\"')]}»”’".contains(c));
+    let terminator = clause
+        .chars()
+        .next_back()
+        .filter(|c| CLAUSE_PUNCTUATION.contains(c))?;
+    if terminator == '.' && ends_with_abbreviation(clause) {
+        return None;
+    }
+    Some(terminator)
+}
+
+/// Titles and initials after which espeak ends a clause although the sentence goes on
+/// (`Mr. Smith`, `J. Smith`): their full stop is not a pause.
+fn ends_with_abbreviation(clause: &str) -> bool {
+    const ABBREVIATIONS: &[&str] = &[
+        "mr", "mrs", "ms", "dr", "st", "jr", "sr", "prof", "mt", "vs",
+    ];
+    let word = clause
+        .trim_end_matches('.')
+        .rsplit(|c: char| c.is_whitespace())
+        .next()
+        .unwrap_or("");
+    let is_initial = word.chars().count() == 1 && word.chars().all(char::is_uppercase);
+    is_initial || ABBREVIATIONS.contains(&word.to_lowercase().as_str())
+}
+
+/// Removes espeak's language-switch markers such as `(en)` or `(fr)` from its output.
+fn strip_language_flags(phonemes: &str) -> String {
+    let mut out = String::with_capacity(phonemes.len());
+    let mut depth = 0usize;
+    for c in phonemes.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out.trim().to_owned()
+}
+
+/// Joins clauses into sentences, Piper style: `clause, clause.` (punctuation, then a space
+/// after a mid-sentence clause).
+fn group_sentences(clauses: &[Clause]) -> Vec<String> {
+    let mut sentences = Vec::new();
+    let mut current = String::new();
+    for clause in clauses {
+        if clause.phonemes.is_empty() && clause.terminator.is_none() {
+            continue;
+        }
+        if !current.is_empty() && !current.ends_with(' ') {
+            current.push(' ');
+        }
+        current.push_str(&clause.phonemes);
+        match clause.terminator {
+            Some(t) if SENTENCE_END.contains(&t) => {
+                current.push(t);
+                push_sentence(&mut sentences, &mut current);
+            }
+            Some(t) => {
+                current.push(t);
+                current.push(' ');
+            }
+            None => {}
+        }
+    }
+    push_sentence(&mut sentences, &mut current);
+    sentences
+}
+
+fn push_sentence(sentences: &mut Vec<String>, current: &mut String) {
+    let sentence = current.trim();
+    // A sentence of punctuation alone carries nothing to say.
+    if sentence
+        .chars()
+        .any(|c| !CLAUSE_PUNCTUATION.contains(&c) && !c.is_whitespace())
+    {
+        sentences.push(sentence.to_owned());
+    }
+    current.clear();
+}
+
+/// Piper's phoneme-to-id table (`phoneme_id_map` in the voice's `.onnx.json`).
+#[derive(Debug, Clone)]
+pub struct PhonemeIdMap {
+    map: HashMap<char, Vec<i64>>,
+    pad: Vec<i64>,
+    bos: Vec<i64>,
+    eos: Vec<i64>,
+}
+
+/// Padding, beginning-of-sentence and end-of-sentence symbols in Piper voices.
+const PAD: char = '_';
+const BOS: char = '^';
+const EOS: char = '$';
+
+impl PhonemeIdMap {
+    /// Builds the table from the json map; keys must be single characters (as Piper writes them).
+    pub fn from_json_map(raw: &HashMap<String, Vec<i64>>) -> Result<Self, String> {
+        let mut map = HashMap::with_capacity(raw.len());
+        for (key, ids) in raw {
+            let mut chars = key.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) => {
+                    map.insert(c, ids.clone());
+                }
+                _ => tracing::debug!(key, "skipping multi-character phoneme key"),
+            }
+        }
+        let symbol = |c: char| {
+            map.get(&c)
+                .cloned()
+                .ok_or_else(|| format!("phoneme_id_map lacks the `{c}` symbol"))
+        };
+        Ok(Self {
+            pad: symbol(PAD)?,
+            bos: symbol(BOS)?,
+            eos: symbol(EOS)?,
+            map,
+        })
+    }
+
+    /// Phoneme ids for one sentence: `^ _ (id _)* $`. Phonemes missing from the map are skipped.
+    pub fn ids(&self, phonemes: &str) -> Vec<i64> {
+        let mut ids = Vec::with_capacity(phonemes.len() * 2 + 3);
+        ids.extend_from_slice(&self.bos);
+        ids.extend_from_slice(&self.pad);
+        for c in phonemes.chars() {
+            match self.map.get(&c) {
+                Some(id) => {
+                    ids.extend_from_slice(id);
+                    ids.extend_from_slice(&self.pad);
+                }
+                None => tracing::debug!(phoneme = %c, "phoneme not in the voice's map; skipped"),
+            }
+        }
+        ids.extend_from_slice(&self.eos);
+        ids
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small_map() -> PhonemeIdMap {
+        let raw: HashMap<String, Vec<i64>> = [
+            ("_", 0),
+            ("^", 1),
+            ("$", 2),
+            (" ", 3),
+            (",", 8),
+            ("a", 14),
+            ("b", 15),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), vec![v]))
+        .collect();
+        PhonemeIdMap::from_json_map(&raw).expect("valid map")
+    }
+
+    #[test]
+    fn ids_have_bos_pad_eos_shape() {
+        let ids = small_map().ids("ab, a");
+        assert_eq!(ids, vec![1, 0, 14, 0, 15, 0, 8, 0, 3, 0, 14, 0, 2]);
+    }
+
+    #[test]
+    fn unknown_phonemes_are_skipped() {
+        assert_eq!(small_map().ids("aZ"), vec![1, 0, 14, 0, 2]);
+    }
+
+    #[test]
+    fn map_without_pad_is_rejected() {
+        let raw: HashMap<String, Vec<i64>> =
+            [("^".to_owned(), vec![1]), ("$".to_owned(), vec![2])].into();
+        assert!(PhonemeIdMap::from_json_map(&raw).is_err());
+    }
+
+    #[test]
+    fn known_word_phonemes() {
+        let sentences = phonemize("hello", "en-us").expect("phonemize");
+        assert_eq!(sentences, vec!["həlˈoʊ".to_owned()]);
+    }
+
+    #[test]
+    fn known_word_ids() {
+        let phonemes = &phonemize("Hello.", "en-us").expect("phonemize")[0];
+        let raw: HashMap<String, Vec<i64>> = ["_", "^", "$", "h", "ə", "l", "ˈ", "o", "ʊ", "."]
+            .into_iter()
+            .enumerate()
+            .map(|(i, k)| (k.to_owned(), vec![i as i64]))
+            .collect();
+        let ids = PhonemeIdMap::from_json_map(&raw)
+            .expect("map")
+            .ids(phonemes);
+        // ^ _ h _ ə _ l _ ˈ _ o _ ʊ _ . _ $
+        assert_eq!(ids, vec![1, 0, 3, 0, 4, 0, 5, 0, 6, 0, 7, 0, 8, 0, 9, 0, 2]);
+    }
+
+    #[test]
+    fn punctuation_is_kept_and_sentences_split() {
+        let sentences = phonemize(
+            "Ask not what your country can do for you, ask what you can do. Really?",
+            "en-us",
+        )
+        .expect("phonemize");
+        assert_eq!(sentences.len(), 2, "{sentences:?}");
+        assert!(sentences[0].contains(", "), "{sentences:?}");
+        assert!(sentences[0].ends_with('.'), "{sentences:?}");
+        assert!(sentences[1].ends_with('?'), "{sentences:?}");
+    }
+
+    #[test]
+    fn abbreviation_and_decimal_do_not_split() {
+        let sentences = phonemize("Mr. Smith paid 3.5 dollars.", "en-us").expect("phonemize");
+        assert_eq!(sentences.len(), 1, "{sentences:?}");
+    }
+
+    #[test]
+    fn empty_text_gives_nothing() {
+        assert!(phonemize("", "en-us").expect("empty").is_empty());
+        assert!(phonemize("  \n\t ", "en-us").expect("blank").is_empty());
+        assert!(phonemize("...", "en-us").expect("dots").is_empty());
+    }
+
+    #[test]
+    fn unknown_voice_is_an_error() {
+        assert!(matches!(
+            phonemize("hello", "no-such-voice-xx"),
+            Err(TtsError::Phonemize { .. })
+        ));
+    }
+
+    #[test]
+    fn terminator_ignores_read_ahead() {
+        assert_eq!(clause_terminator("can do for you, a", false), Some(','));
+        assert_eq!(clause_terminator("sk what you can do. R", false), Some('.'));
+        assert_eq!(clause_terminator("eally?", true), Some('?'));
+        assert_eq!(clause_terminator("he said \"stop!\" ", true), Some('!'));
+        assert_eq!(clause_terminator("a long clause without", false), None);
+        assert_eq!(clause_terminator("Mr. S", false), None);
+        assert_eq!(clause_terminator("by J. K", false), None);
+    }
+
+    #[test]
+    fn language_flags_are_removed() {
+        assert_eq!(strip_language_flags("(en)hˈɛloʊ(fr) bɔ̃"), "hˈɛloʊ bɔ̃");
+    }
+}

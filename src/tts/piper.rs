@@ -1,0 +1,450 @@
+//! Piper (VITS) voices run through ONNX Runtime.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+
+use ort::environment::Environment;
+use ort::session::{builder::GraphOptimizationLevel, Session};
+use ort::value::Tensor;
+use serde::Deserialize;
+
+use super::phonemize::{phonemize, PhonemeIdMap};
+use super::TtsError;
+
+static RUNTIME: OnceLock<Environment> = OnceLock::new();
+static RUNTIME_INIT: Mutex<()> = Mutex::new(());
+
+/// Loads ONNX Runtime from the shared library `dylib` (once per process; later calls are no-ops).
+pub fn init_runtime(dylib: &Path) -> Result<(), TtsError> {
+    let runtime_error = |reason: String| TtsError::Runtime {
+        path: dylib.to_path_buf(),
+        reason,
+    };
+    if !dylib.is_file() {
+        return Err(runtime_error("the file does not exist".into()));
+    }
+    let _guard = RUNTIME_INIT.lock().unwrap_or_else(|p| p.into_inner());
+    if RUNTIME.get().is_some() {
+        return Ok(());
+    }
+    let environment = ort::init_from(dylib)
+        .map_err(|e| runtime_error(e.to_string()))?
+        .with_name("revoice")
+        .build()
+        .map_err(|e| runtime_error(e.to_string()))?;
+    tracing::info!(dylib = %dylib.display(), "ONNX Runtime loaded");
+    // Cannot fail: we hold the init lock and checked that it was empty.
+    let _ = RUNTIME.set(environment);
+    Ok(())
+}
+
+fn runtime() -> Result<&'static Environment, TtsError> {
+    RUNTIME.get().ok_or(TtsError::RuntimeNotInitialized)
+}
+
+/// How a voice speaks. The defaults are deterministic: Piper voices draw random noise inside
+/// the graph (`RandomNormalLike`, unseeded), scaled by `noise_scale` and `noise_w`; with both at
+/// zero the same text always gives the same samples.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SynthesisOptions {
+    /// Phoneme duration multiplier: above 1 speaks slower.
+    pub length_scale: f32,
+    /// Variation of the voice (Piper's default 0.667). Non-zero makes output random.
+    pub noise_scale: f32,
+    /// Variation of phoneme durations (Piper's default 0.8). Non-zero makes output random.
+    pub noise_w: f32,
+    /// Silence put between sentences, in seconds.
+    pub sentence_silence_s: f32,
+}
+
+impl Default for SynthesisOptions {
+    fn default() -> Self {
+        Self {
+            length_scale: 1.0,
+            noise_scale: 0.0,
+            noise_w: 0.0,
+            sentence_silence_s: 0.2,
+        }
+    }
+}
+
+impl SynthesisOptions {
+    fn validate(&self) -> Result<(), TtsError> {
+        let fields = [
+            ("length_scale", self.length_scale, self.length_scale > 0.0),
+            ("noise_scale", self.noise_scale, self.noise_scale >= 0.0),
+            ("noise_w", self.noise_w, self.noise_w >= 0.0),
+            (
+                "sentence_silence_s",
+                self.sentence_silence_s,
+                self.sentence_silence_s >= 0.0,
+            ),
+        ];
+        match fields
+            .iter()
+            .find(|(_, value, ok)| !ok || !value.is_finite())
+        {
+            Some((name, value, _)) => Err(TtsError::InvalidOption(format!("{name} = {value}"))),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The parts of a Piper `.onnx.json` that synthesis needs.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct VoiceConfig {
+    pub audio: AudioConfig,
+    pub espeak: EspeakConfig,
+    #[serde(default = "one")]
+    pub num_speakers: u32,
+    #[serde(default)]
+    pub phoneme_type: Option<String>,
+    pub phoneme_id_map: HashMap<String, Vec<i64>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct AudioConfig {
+    pub sample_rate: u32,
+    #[serde(default)]
+    pub quality: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct EspeakConfig {
+    pub voice: String,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl VoiceConfig {
+    /// `voice.onnx` -> `voice.onnx.json`.
+    pub fn path_for(onnx: &Path) -> PathBuf {
+        let mut name = onnx.as_os_str().to_owned();
+        name.push(".json");
+        PathBuf::from(name)
+    }
+
+    pub fn load(path: &Path) -> Result<Self, TtsError> {
+        let text = std::fs::read_to_string(path).map_err(|source| TtsError::ConfigRead {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let config: Self = serde_json::from_str(&text).map_err(|e| TtsError::ConfigInvalid {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        config.validate(path)?;
+        Ok(config)
+    }
+
+    fn validate(&self, path: &Path) -> Result<(), TtsError> {
+        let invalid = |reason: &str| TtsError::ConfigInvalid {
+            path: path.to_path_buf(),
+            reason: reason.to_owned(),
+        };
+        if self.audio.sample_rate == 0 {
+            return Err(invalid("audio.sample_rate is 0"));
+        }
+        if self.espeak.voice.trim().is_empty() {
+            return Err(invalid("espeak.voice is empty"));
+        }
+        if let Some(kind) = self.phoneme_type.as_deref().filter(|k| *k != "espeak") {
+            return Err(invalid(&format!(
+                "phoneme_type `{kind}` is not supported (only espeak)"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A loaded Piper voice, ready to synthesise. Not shareable between threads while running;
+/// load one per worker.
+pub struct PiperVoice {
+    onnx: PathBuf,
+    config: VoiceConfig,
+    ids: PhonemeIdMap,
+    session: Session,
+    /// Whether the graph takes a speaker id (`sid`, multi-speaker voices).
+    takes_speaker: bool,
+    options: SynthesisOptions,
+}
+
+impl std::fmt::Debug for PiperVoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PiperVoice")
+            .field("onnx", &self.onnx)
+            .field("language", &self.config.espeak.voice)
+            .field("sample_rate", &self.config.audio.sample_rate)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PiperVoice {
+    /// Loads `onnx` and the `.onnx.json` beside it; runs on `threads` intra-op threads.
+    /// [`init_runtime`] must have been called first.
+    pub fn load(onnx: &Path, threads: usize) -> Result<Self, TtsError> {
+        let config_path = VoiceConfig::path_for(onnx);
+        let config = VoiceConfig::load(&config_path)?;
+        let ids = PhonemeIdMap::from_json_map(&config.phoneme_id_map).map_err(|reason| {
+            TtsError::ConfigInvalid {
+                path: config_path.clone(),
+                reason,
+            }
+        })?;
+        let session = open_session(onnx, threads.max(1))?;
+        let takes_speaker = session.inputs().iter().any(|i| i.name() == "sid");
+        tracing::info!(
+            voice = %onnx.display(),
+            language = %config.espeak.voice,
+            sample_rate = config.audio.sample_rate,
+            threads,
+            "Piper voice loaded"
+        );
+        Ok(Self {
+            onnx: onnx.to_path_buf(),
+            config,
+            ids,
+            session,
+            takes_speaker,
+            options: SynthesisOptions::default(),
+        })
+    }
+
+    pub fn sample_rate(&self) -> u32 {
+        self.config.audio.sample_rate
+    }
+
+    /// The espeak-ng voice used for phonemes, e.g. `en-us`.
+    pub fn language(&self) -> &str {
+        &self.config.espeak.voice
+    }
+
+    pub fn options(&self) -> SynthesisOptions {
+        self.options
+    }
+
+    /// Sets the options [`PiperVoice::synthesize`] uses (its `length_scale` argument still wins).
+    pub fn set_options(&mut self, options: SynthesisOptions) {
+        self.options = options;
+    }
+
+    /// Speaks `text` (any number of sentences) at `length_scale` with the voice's options.
+    /// Returns mono f32 samples at [`PiperVoice::sample_rate`]; blank text gives no samples.
+    pub fn synthesize(&mut self, text: &str, length_scale: f32) -> Result<Vec<f32>, TtsError> {
+        let options = SynthesisOptions {
+            length_scale,
+            ..self.options
+        };
+        self.synthesize_with(text, &options)
+    }
+
+    /// Like [`PiperVoice::synthesize`] with explicit options.
+    pub fn synthesize_with(
+        &mut self,
+        text: &str,
+        options: &SynthesisOptions,
+    ) -> Result<Vec<f32>, TtsError> {
+        options.validate()?;
+        let sentences = phonemize(text, &self.config.espeak.voice)?;
+        let silence = (options.sentence_silence_s * self.sample_rate() as f32) as usize;
+        let mut audio = Vec::new();
+        for (i, phonemes) in sentences.iter().enumerate() {
+            if i > 0 {
+                audio.resize(audio.len() + silence, 0.0);
+            }
+            let ids = self.ids.ids(phonemes);
+            tracing::debug!(%phonemes, ids = ids.len(), "synthesising sentence");
+            audio.extend(self.infer(ids, options)?);
+        }
+        Ok(audio)
+    }
+
+    /// Runs the graph on one sentence's phoneme ids.
+    fn infer(&mut self, ids: Vec<i64>, options: &SynthesisOptions) -> Result<Vec<f32>, TtsError> {
+        let onnx = self.onnx.clone();
+        let inference_error = |source: ort::Error| TtsError::Inference {
+            path: onnx.clone(),
+            source,
+        };
+        let n = ids.len();
+        let scales = vec![options.noise_scale, options.length_scale, options.noise_w];
+        let mut inputs = ort::inputs! {
+            "input" => Tensor::from_array(([1usize, n], ids)).map_err(inference_error)?,
+            "input_lengths" => Tensor::from_array(([1usize], vec![n as i64])).map_err(inference_error)?,
+            "scales" => Tensor::from_array(([3usize], scales)).map_err(inference_error)?,
+        };
+        if self.takes_speaker {
+            let sid = Tensor::from_array(([1usize], vec![0i64])).map_err(inference_error)?;
+            inputs.push(("sid".into(), sid.into()));
+        }
+        let outputs = self.session.run(inputs).map_err(inference_error)?;
+        let (_, samples) = outputs[0]
+            .try_extract_tensor::<f32>()
+            .map_err(inference_error)?;
+        Ok(samples.iter().map(|s| s.clamp(-1.0, 1.0)).collect())
+    }
+}
+
+fn open_session(onnx: &Path, threads: usize) -> Result<Session, TtsError> {
+    let model_error = |source: ort::Error| TtsError::ModelLoad {
+        path: onnx.to_path_buf(),
+        source,
+    };
+    if !onnx.is_file() {
+        return Err(TtsError::ConfigRead {
+            path: onnx.to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "voice model not found"),
+        });
+    }
+    Session::builder(runtime()?)
+        .map_err(model_error)?
+        .with_optimization_level(GraphOptimizationLevel::Level3)
+        .map_err(|e| model_error(e.into()))?
+        .with_intra_threads(threads)
+        .map_err(|e| model_error(e.into()))?
+        .with_inter_threads(1)
+        .map_err(|e| model_error(e.into()))?
+        .commit_from_file(onnx)
+        .map_err(model_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const JFK: &str = "Ask not what your country can do for you.";
+
+    /// The test voice from `REVOICE_TEST_VOICE` (an `.onnx` path), with ONNX Runtime loaded from
+    /// `REVOICE_TEST_ORT`; `None` (test skipped) when `REVOICE_TEST_VOICE` is unset.
+    fn test_voice() -> Option<PiperVoice> {
+        let Some(onnx) = std::env::var_os("REVOICE_TEST_VOICE") else {
+            eprintln!("note: REVOICE_TEST_VOICE is not set; skipping a synthesis test");
+            return None;
+        };
+        let ort = std::env::var_os("REVOICE_TEST_ORT")
+            .expect("REVOICE_TEST_VOICE is set, so REVOICE_TEST_ORT must name libonnxruntime.so");
+        init_runtime(Path::new(&ort)).expect("ONNX Runtime loads");
+        Some(PiperVoice::load(Path::new(&onnx), 2).expect("test voice loads"))
+    }
+
+    fn rms(samples: &[f32]) -> f32 {
+        (samples.iter().map(|s| s * s).sum::<f32>() / samples.len().max(1) as f32).sqrt()
+    }
+
+    fn write_wav(path: &Path, samples: &[f32], sample_rate: u32) {
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let mut wav = hound::WavWriter::create(path, spec).expect("create wav");
+        for s in samples {
+            wav.write_sample((s * f32::from(i16::MAX)) as i16)
+                .expect("write sample");
+        }
+        wav.finalize().expect("finish wav");
+    }
+
+    #[test]
+    fn missing_runtime_names_the_fix() {
+        let err = init_runtime(Path::new("/nonexistent/libonnxruntime.so")).expect_err("must fail");
+        assert!(err.to_string().contains("revoice models prepare"), "{err}");
+    }
+
+    #[test]
+    fn bad_options_are_rejected() {
+        let slow = SynthesisOptions {
+            length_scale: 0.0,
+            ..Default::default()
+        };
+        assert!(matches!(slow.validate(), Err(TtsError::InvalidOption(_))));
+        let nan = SynthesisOptions {
+            noise_w: f32::NAN,
+            ..Default::default()
+        };
+        assert!(matches!(nan.validate(), Err(TtsError::InvalidOption(_))));
+        assert!(SynthesisOptions::default().validate().is_ok());
+    }
+
+    #[test]
+    fn config_path_is_beside_the_model() {
+        assert_eq!(
+            VoiceConfig::path_for(Path::new("/v/en_US-joe-medium.onnx")),
+            PathBuf::from("/v/en_US-joe-medium.onnx.json")
+        );
+    }
+
+    #[test]
+    fn speaks_a_sentence() {
+        let Some(mut voice) = test_voice() else {
+            return;
+        };
+        assert_eq!(voice.sample_rate(), 22050);
+        assert_eq!(voice.language(), "en-us");
+        let audio = voice.synthesize(JFK, 1.0).expect("synthesis");
+        let seconds = audio.len() as f32 / voice.sample_rate() as f32;
+        assert!((1.5..5.0).contains(&seconds), "{seconds} s");
+        assert!(rms(&audio) > 0.01, "rms {}", rms(&audio));
+        write_wav(Path::new("/tmp/tts_check.wav"), &audio, voice.sample_rate());
+    }
+
+    #[test]
+    fn blank_text_gives_no_audio() {
+        let Some(mut voice) = test_voice() else {
+            return;
+        };
+        assert!(voice.synthesize("", 1.0).expect("empty").is_empty());
+        assert!(voice.synthesize(" \n ", 1.0).expect("blank").is_empty());
+    }
+
+    #[test]
+    fn length_scale_slows_speech() {
+        let Some(mut voice) = test_voice() else {
+            return;
+        };
+        let normal = voice.synthesize(JFK, 1.0).expect("synthesis").len() as f32;
+        let slow = voice.synthesize(JFK, 1.5).expect("synthesis").len() as f32;
+        assert!(slow > normal * 1.3, "normal {normal}, slow {slow}");
+    }
+
+    #[test]
+    fn sentences_are_joined_with_silence() {
+        let Some(mut voice) = test_voice() else {
+            return;
+        };
+        let one = voice.synthesize(JFK, 1.0).expect("synthesis").len();
+        let two = voice
+            .synthesize(&format!("{JFK} {JFK}"), 1.0)
+            .expect("synthesis")
+            .len();
+        let gap = (voice.options().sentence_silence_s * voice.sample_rate() as f32) as usize;
+        assert_eq!(two, 2 * one + gap);
+    }
+
+    #[test]
+    fn output_is_deterministic() {
+        let Some(mut voice) = test_voice() else {
+            return;
+        };
+        let first = voice.synthesize(JFK, 1.0).expect("synthesis");
+        voice
+            .synthesize("Something else in between.", 1.0)
+            .expect("synthesis");
+        let again = voice.synthesize(JFK, 1.0).expect("synthesis");
+        let mut fresh = test_voice().expect("voice");
+        let other_session = fresh.synthesize(JFK, 1.0).expect("synthesis");
+        assert!(
+            first == again,
+            "same session, same text gave different samples"
+        );
+        assert!(
+            first == other_session,
+            "another session gave different samples"
+        );
+    }
+}

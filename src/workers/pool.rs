@@ -1,0 +1,317 @@
+//! The supervisor side: a pool of worker processes fed from a queue of chunks.
+//!
+//! Each slot owns one worker process. Slots take the next chunk from a shared queue, send
+//! it, and wait for the answer with a time limit. A worker that crashes, answers with a
+//! failure, or stays silent past the limit is killed and replaced, and its chunk goes back to
+//! the queue; after [`PoolConfig::max_retries`] retries the whole run fails with an error that
+//! names the chunk and its time range. Results are kept by chunk index, so the output does
+//! not depend on which worker finished first.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, warn};
+
+use super::protocol::{decode_samples, encode_frame, ChunkDone, ChunkJob, Reply, Request, WorkerSetup, PROTOCOL_VERSION};
+use crate::asr::ASR_RATE;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PoolError {
+    #[error("cannot start worker {exe}: {reason}")]
+    Spawn { exe: PathBuf, reason: String },
+    #[error("worker could not load its models: {0}")]
+    Setup(String),
+    #[error("chunk {index} ({range}) failed after {attempts} attempts: {reason}")]
+    Chunk { index: usize, range: String, attempts: u32, reason: String },
+    #[error("cancelled")]
+    Cancelled,
+}
+
+#[derive(Debug, Clone)]
+pub struct PoolConfig {
+    /// The executable to run as a worker, and its arguments (e.g. `revoice worker`).
+    pub exe: PathBuf,
+    pub args: Vec<String>,
+    pub workers: usize,
+    pub setup: WorkerSetup,
+    /// How long one chunk may take before its worker counts as hung.
+    pub chunk_timeout: Duration,
+    /// Retries of a chunk after its first attempt failed.
+    pub max_retries: u32,
+}
+
+/// What happens in the pool, for progress displays. `slot` counts from 0.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum PoolEvent {
+    WorkerStarted { slot: usize, pid: u32 },
+    ChunkStarted { slot: usize, index: usize },
+    ChunkDone { slot: usize, index: usize, cached: bool },
+    ChunkFailed { slot: usize, index: usize, attempt: u32, reason: String },
+}
+
+/// Where pool events go (a progress bar, the app's event stream, a test).
+pub type Events = dyn Fn(PoolEvent) + Send + Sync;
+
+/// A chunk to process: the job and its 16 kHz samples.
+pub struct ChunkInput {
+    pub job: ChunkJob,
+    pub samples: Vec<f32>,
+}
+
+/// A finished chunk: the worker's report and the rendered audio.
+pub struct ChunkOutput {
+    pub done: ChunkDone,
+    pub audio: Vec<f32>,
+}
+
+struct WorkerProcess {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: ChildStdout,
+    pid: u32,
+}
+
+pub struct WorkerPool {
+    config: PoolConfig,
+    slots: Vec<Option<WorkerProcess>>,
+}
+
+impl WorkerPool {
+    /// Start `config.workers` processes and wait until each has loaded its models.
+    pub async fn start(config: PoolConfig, events: &Events) -> Result<Self, PoolError> {
+        let n = config.workers.max(1);
+        let starts = (0..n).map(|slot| spawn_worker(&config, slot, events));
+        let mut slots = Vec::with_capacity(n);
+        for started in futures::future::join_all(starts).await {
+            slots.push(Some(started?));
+        }
+        Ok(Self { config, slots })
+    }
+
+    pub fn pids(&self) -> Vec<u32> {
+        self.slots.iter().flatten().map(|w| w.pid).collect()
+    }
+
+    /// Process every chunk; the result is in chunk order.
+    pub async fn process(
+        &mut self,
+        chunks: Vec<ChunkInput>,
+        events: &Events,
+        cancel: &CancellationToken,
+    ) -> Result<Vec<ChunkOutput>, PoolError> {
+        let n = chunks.len();
+        let run = Run {
+            config: &self.config,
+            chunks: &chunks,
+            queue: Mutex::new((0..n).map(|i| (i, 0)).collect()),
+            results: Mutex::new((0..n).map(|_| None).collect()),
+            failed: CancellationToken::new(),
+            error: Mutex::new(None),
+            events,
+        };
+        let slot_runs = self.slots.iter_mut().enumerate().map(|(slot, w)| run.drive_slot(slot, w));
+        tokio::select! {
+            _ = futures::future::join_all(slot_runs) => {}
+            _ = cancel.cancelled() => {
+                self.kill_all().await;
+                return Err(PoolError::Cancelled);
+            }
+        }
+        if let Some(err) = run.error.lock().map_err(|_| PoolError::Cancelled)?.take() {
+            return Err(err);
+        }
+        let results = run.results.into_inner().map_err(|_| PoolError::Cancelled)?;
+        Ok(results.into_iter().flatten().collect())
+    }
+
+    /// Close the workers' stdin (they exit) and reap them.
+    pub async fn shutdown(mut self) {
+        for w in self.slots.iter_mut().filter_map(Option::take) {
+            let WorkerProcess { mut child, stdin, .. } = w;
+            drop(stdin);
+            if tokio::time::timeout(Duration::from_secs(5), child.wait()).await.is_err() {
+                let _ = child.kill().await;
+            }
+        }
+    }
+
+    async fn kill_all(&mut self) {
+        for w in self.slots.iter_mut().filter_map(Option::take) {
+            let mut child = w.child;
+            let _ = child.kill().await;
+        }
+    }
+}
+
+/// The shared state of one `process` call.
+struct Run<'a> {
+    config: &'a PoolConfig,
+    chunks: &'a [ChunkInput],
+    /// (chunk index, attempts so far)
+    queue: Mutex<VecDeque<(usize, u32)>>,
+    results: Mutex<Vec<Option<ChunkOutput>>>,
+    failed: CancellationToken,
+    error: Mutex<Option<PoolError>>,
+    events: &'a Events,
+}
+
+impl Run<'_> {
+    async fn drive_slot(&self, slot: usize, worker: &mut Option<WorkerProcess>) {
+        loop {
+            if self.failed.is_cancelled() {
+                return;
+            }
+            let Some((index, attempt)) = self.queue.lock().ok().and_then(|mut q| q.pop_front()) else { return };
+            if worker.is_none() {
+                match spawn_worker(self.config, slot, self.events).await {
+                    Ok(w) => *worker = Some(w),
+                    Err(e) => return self.fail(e),
+                }
+            }
+            let Some(w) = worker.as_mut() else { return };
+            let input = &self.chunks[index];
+            (self.events)(PoolEvent::ChunkStarted { slot, index });
+            let answer = tokio::select! {
+                a = tokio::time::timeout(self.config.chunk_timeout, w.run_job(input)) => a,
+                _ = self.failed.cancelled() => return,
+            };
+            let reason = match answer {
+                Ok(Ok(out)) => {
+                    let cached = !out.done.recognized;
+                    if let Ok(mut r) = self.results.lock() {
+                        r[index] = Some(out);
+                    }
+                    (self.events)(PoolEvent::ChunkDone { slot, index, cached });
+                    continue;
+                }
+                Ok(Err(reason)) => reason,
+                Err(_) => format!("worker stopped answering for {} s", self.config.chunk_timeout.as_secs()),
+            };
+            // The worker is in an unknown state: replace it.
+            if let Some(mut dead) = worker.take() {
+                let _ = dead.child.kill().await;
+                let status = dead.child.wait().await.ok();
+                debug!(pid = dead.pid, ?status, "worker replaced");
+            }
+            warn!(slot, index, attempt, %reason, "chunk failed");
+            (self.events)(PoolEvent::ChunkFailed { slot, index, attempt: attempt + 1, reason: reason.clone() });
+            if attempt >= self.config.max_retries {
+                let job = &input.job;
+                return self.fail(PoolError::Chunk { index, range: time_range(job.start, job.end), attempts: attempt + 1, reason });
+            }
+            if let Ok(mut q) = self.queue.lock() {
+                q.push_front((index, attempt + 1));
+            }
+        }
+    }
+
+    fn fail(&self, error: PoolError) {
+        if let Ok(mut slot) = self.error.lock() {
+            slot.get_or_insert(error);
+        }
+        self.failed.cancel();
+    }
+}
+
+impl WorkerProcess {
+    async fn run_job(&mut self, input: &ChunkInput) -> Result<ChunkOutput, String> {
+        let frame = encode_frame(&Request::Job(input.job.clone()), &input.samples).map_err(|e| e.to_string())?;
+        self.send(&frame).await?;
+        match self.receive().await? {
+            (Reply::Done(done), audio) if done.index == input.job.index => Ok(ChunkOutput { done, audio }),
+            (Reply::Failed { error, .. }, _) => Err(error),
+            (other, _) => Err(format!("unexpected reply {other:?}")),
+        }
+    }
+
+    async fn send(&mut self, frame: &[u8]) -> Result<(), String> {
+        self.stdin.write_all(frame).await.map_err(|e| self.died(e))?;
+        self.stdin.flush().await.map_err(|e| self.died(e))
+    }
+
+    async fn receive(&mut self) -> Result<(Reply, Vec<f32>), String> {
+        let json = self.read_block().await?;
+        let reply = serde_json::from_slice(&json).map_err(|e| format!("bad reply from worker: {e}"))?;
+        let payload = self.read_block().await?;
+        Ok((reply, decode_samples(&payload).map_err(|e| e.to_string())?))
+    }
+
+    async fn read_block(&mut self) -> Result<Vec<u8>, String> {
+        let len = self.stdout.read_u32_le().await.map_err(|e| self.died(e))? as usize;
+        let mut buf = vec![0u8; len];
+        self.stdout.read_exact(&mut buf).await.map_err(|e| self.died(e))?;
+        Ok(buf)
+    }
+
+    /// Describe a broken pipe as what it usually is: the worker process died.
+    fn died(&mut self, e: std::io::Error) -> String {
+        match self.child.try_wait() {
+            Ok(Some(status)) => format!("worker {} exited ({status})", self.pid),
+            _ => format!("worker {} connection lost: {e}", self.pid),
+        }
+    }
+}
+
+async fn spawn_worker(config: &PoolConfig, slot: usize, events: &Events) -> Result<WorkerProcess, PoolError> {
+    let spawn_err = |reason: String| PoolError::Spawn { exe: config.exe.clone(), reason };
+    let mut child = Command::new(&config.exe)
+        .args(&config.args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| spawn_err(e.to_string()))?;
+    let pid = child.id().unwrap_or(0);
+    let (Some(stdin), Some(stdout), Some(stderr)) = (child.stdin.take(), child.stdout.take(), child.stderr.take()) else {
+        return Err(spawn_err("no pipes to the worker".into()));
+    };
+    tokio::spawn(forward_logs(slot, pid, stderr));
+    let mut w = WorkerProcess { child, stdin, stdout, pid };
+    let setup = Request::Setup { protocol: PROTOCOL_VERSION, setup: config.setup.clone() };
+    let frame = encode_frame(&setup, &[]).map_err(|e| spawn_err(e.to_string()))?;
+    w.send(&frame).await.map_err(spawn_err)?;
+    match w.receive().await.map_err(PoolError::Setup)? {
+        (Reply::Ready { protocol, .. }, _) if protocol == PROTOCOL_VERSION => {}
+        (Reply::Failed { error, .. }, _) => return Err(PoolError::Setup(error)),
+        (other, _) => return Err(PoolError::Setup(format!("unexpected reply {other:?}"))),
+    }
+    (events)(PoolEvent::WorkerStarted { slot, pid });
+    Ok(w)
+}
+
+/// Worker stderr (its tracing logs) goes to our log at debug level.
+async fn forward_logs(slot: usize, pid: u32, stderr: tokio::process::ChildStderr) {
+    let mut lines = BufReader::new(stderr).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        debug!(target: "revoice::worker", slot, pid, "{line}");
+    }
+}
+
+/// "1:00.0-2:00.0" for a chunk's 16 kHz sample range.
+pub fn time_range(start: usize, end: usize) -> String {
+    let fmt = |pos: usize| {
+        let secs = pos as f64 / ASR_RATE as f64;
+        format!("{}:{:04.1}", (secs / 60.0).floor() as u64, secs % 60.0)
+    };
+    format!("{}-{}", fmt(start), fmt(end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_ranges_read_as_minutes_and_seconds() {
+        assert_eq!(time_range(0, 960_000), "0:00.0-1:00.0");
+        assert_eq!(time_range(960_000, 1_928_000), "1:00.0-2:00.5");
+    }
+}

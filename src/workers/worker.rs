@@ -1,0 +1,203 @@
+//! The worker side: a process that loads the models once and then turns chunk jobs into
+//! rendered audio. Started by the supervisor as `revoice worker` (any binary of ours can
+//! serve by calling [`serve_stdio`]).
+//!
+//! stdout carries protocol frames only: at start the real stdout is set aside for the
+//! protocol and fd 1 is pointed at stderr, so a stray print from a C library cannot
+//! corrupt a frame.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Write};
+use std::os::fd::FromRawFd;
+use std::time::Instant;
+
+use thiserror::Error;
+use tracing::{debug, info};
+
+use super::protocol::{read_frame, write_frame, ChunkDone, ChunkJob, Reply, Request, StageMillis, WorkerSetup, PROTOCOL_VERSION};
+use crate::asr::{Recognizer, ASR_RATE};
+use crate::assemble::Timeline;
+use crate::audio::rescale_pos;
+use crate::prosody::fit::{fit_segment, Speaker};
+use crate::settings::Quality;
+use crate::transcript::Transcript;
+use crate::tts::PiperVoice;
+
+#[derive(Debug, Error)]
+pub enum WorkerError {
+    #[error("worker I/O: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("protocol: {0}")]
+    Protocol(String),
+}
+
+/// The heavy state of one worker: loaded once, used for every chunk.
+pub struct Worker {
+    recognizer: Recognizer,
+    voice: PiperVoice,
+    threads: usize,
+}
+
+/// The voice as a [`Speaker`] that keeps count of the time spent synthesising, so fitting
+/// and synthesis are reported apart.
+struct TimedVoice<'a> {
+    voice: &'a mut PiperVoice,
+    spent: std::time::Duration,
+}
+
+impl Speaker for TimedVoice<'_> {
+    fn rate(&self) -> u32 {
+        self.voice.sample_rate()
+    }
+    fn speak(&mut self, text: &str, length_scale: f32) -> Result<Vec<f32>, String> {
+        let t = Instant::now();
+        let out = self.voice.synthesize(text, length_scale).map_err(|e| e.to_string());
+        self.spent += t.elapsed();
+        out
+    }
+}
+
+impl Worker {
+    pub fn load(setup: &WorkerSetup) -> Result<Self, String> {
+        let started = Instant::now();
+        crate::tts::init_runtime(&setup.onnxruntime).map_err(|e| e.to_string())?;
+        let recognizer = Recognizer::load(&setup.whisper_model, setup.use_gpu).map_err(|e| e.to_string())?;
+        let voice = PiperVoice::load(&setup.voice, setup.threads).map_err(|e| e.to_string())?;
+        info!(ms = started.elapsed().as_millis() as u64, "worker models loaded");
+        Ok(Self { recognizer, voice, threads: setup.threads })
+    }
+
+    /// Recognise (unless the job carries a cached transcript), synthesise and fit every
+    /// segment, and render the chunk at the voice's rate.
+    pub fn process(&mut self, job: &ChunkJob, samples: &[f32]) -> Result<(ChunkDone, Vec<f32>), String> {
+        let mut millis = StageMillis::default();
+        let offset_ms = job.start as u64 * 1000 / ASR_RATE as u64;
+        let t = Instant::now();
+        let (transcript, recognized) = match &job.transcript {
+            Some(cached) => (cached.clone(), false),
+            None => (
+                self.recognizer.transcribe(samples, offset_ms, &job.decode, self.threads).map_err(|e| e.to_string())?,
+                true,
+            ),
+        };
+        millis.recognition = t.elapsed().as_millis() as u64;
+        let audio = self.render(job, &transcript, &mut millis)?;
+        let done = ChunkDone {
+            index: job.index,
+            transcript,
+            recognized,
+            rate: self.voice.sample_rate(),
+            millis,
+            peak_rss_kib: crate::memory::peak_rss_kib(),
+        };
+        Ok((done, audio))
+    }
+
+    fn render(&mut self, job: &ChunkJob, transcript: &Transcript, millis: &mut StageMillis) -> Result<Vec<f32>, String> {
+        let rate = self.voice.sample_rate();
+        let chunk_start = rescale_pos(job.start, ASR_RATE, rate);
+        let chunk_len = rescale_pos(job.end, ASR_RATE, rate) - chunk_start;
+        let mut timeline = Timeline::silent(chunk_len, rate);
+        for seg in &transcript.segments {
+            let (start_ms, end_ms) = speech_span(seg);
+            let start = ms_to_pos(start_ms, rate).saturating_sub(chunk_start);
+            let end = ms_to_pos(end_ms, rate).saturating_sub(chunk_start).min(chunk_len);
+            if end <= start {
+                continue;
+            }
+            let t = Instant::now();
+            let mut voice = TimedVoice { voice: &mut self.voice, spent: Default::default() };
+            let (clip, fit) = fit_segment(&mut voice, &seg.text, end - start, job.quality != Quality::Fast)?;
+            let synthesis = voice.spent;
+            debug!(segment = %seg.text, ?fit, "fitted");
+            millis.synthesis += synthesis.as_millis() as u64;
+            millis.fit += t.elapsed().saturating_sub(synthesis).as_millis() as u64;
+            timeline.place(start, &clip);
+        }
+        Ok(timeline.samples)
+    }
+}
+
+/// The span a segment's speech occupies: its first word's start to its last word's end
+/// (tighter than the segment's own times, which include pauses), else the segment's times.
+fn speech_span(seg: &crate::transcript::Segment) -> (u64, u64) {
+    match (seg.words.first(), seg.words.last()) {
+        (Some(first), Some(last)) if last.end_ms > first.start_ms => (first.start_ms, last.end_ms),
+        _ => (seg.start_ms, seg.end_ms),
+    }
+}
+
+fn ms_to_pos(ms: u64, rate: u32) -> usize {
+    (ms as u128 * rate as u128 / 1000) as usize
+}
+
+/// Run the worker protocol on this process's stdin/stdout until stdin closes.
+pub fn serve_stdio() -> Result<(), WorkerError> {
+    let mut out = BufWriter::new(protocol_stdout()?);
+    let mut input = BufReader::new(std::io::stdin().lock());
+    let Some((Request::Setup { protocol, setup }, _)) = read_frame::<_, Request>(&mut input)? else {
+        return Err(WorkerError::Protocol("expected a setup message first".into()));
+    };
+    if protocol != PROTOCOL_VERSION {
+        let error = format!("protocol {protocol} requested, this worker speaks {PROTOCOL_VERSION}");
+        write_frame(&mut out, &Reply::Failed { index: None, error: error.clone() }, &[])?;
+        return Err(WorkerError::Protocol(error));
+    }
+    let mut worker = match Worker::load(&setup) {
+        Ok(w) => w,
+        Err(error) => {
+            write_frame(&mut out, &Reply::Failed { index: None, error: error.clone() }, &[])?;
+            return Err(WorkerError::Protocol(error));
+        }
+    };
+    let ready = Reply::Ready { protocol: PROTOCOL_VERSION, pid: std::process::id(), voice_rate: worker.voice.sample_rate() };
+    write_frame(&mut out, &ready, &[])?;
+    while let Some((request, samples)) = read_frame::<_, Request>(&mut input)? {
+        let Request::Job(job) = request else {
+            return Err(WorkerError::Protocol("setup sent twice".into()));
+        };
+        match worker.process(&job, &samples) {
+            Ok((done, audio)) => write_frame(&mut out, &Reply::Done(done), &audio)?,
+            Err(error) => write_frame(&mut out, &Reply::Failed { index: Some(job.index), error }, &[])?,
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Take the real stdout for protocol frames and send anything else printed to fd 1 to stderr.
+fn protocol_stdout() -> Result<File, WorkerError> {
+    // SAFETY: plain descriptor juggling on fds 1 and 2, which every process has; the new
+    // descriptor from dup is owned by the returned File alone.
+    unsafe {
+        let fd = libc::dup(1);
+        if fd < 0 || libc::dup2(2, 1) < 0 {
+            return Err(WorkerError::Io(std::io::Error::last_os_error()));
+        }
+        Ok(File::from_raw_fd(fd))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transcript::{Segment, Word};
+
+    fn word(start_ms: u64, end_ms: u64) -> Word {
+        Word { text: "w".into(), start_ms, end_ms, probability: 1.0 }
+    }
+
+    #[test]
+    fn speech_span_prefers_word_times() {
+        let seg = Segment { text: "a b".into(), start_ms: 0, end_ms: 5_000, words: vec![word(400, 900), word(1_000, 2_300)] };
+        assert_eq!(speech_span(&seg), (400, 2_300));
+        let bare = Segment { text: "a".into(), start_ms: 100, end_ms: 800, words: vec![] };
+        assert_eq!(speech_span(&bare), (100, 800));
+    }
+
+    #[test]
+    fn milliseconds_map_to_samples() {
+        assert_eq!(ms_to_pos(1_000, 22_050), 22_050);
+        assert_eq!(ms_to_pos(10, 16_000), 160);
+    }
+}

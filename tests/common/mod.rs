@@ -1,0 +1,89 @@
+//! Shared helpers for the integration tests: corpus paths, engine settings with the real
+//! models, running a conversion, and transcribing a file for round-trip checks.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use revoice::asr::{DecodeSettings, Recognizer, ASR_RATE};
+use revoice::models::ModelsDir;
+use revoice::pipeline::{ConvertSettings, Engine, Progress, ProgressSink, Summary};
+use revoice::settings::{Device, Quality};
+use tokio_util::sync::CancellationToken;
+
+pub fn corpus(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus").join(name)
+}
+
+pub fn models() -> ModelsDir {
+    let m = ModelsDir::locate().expect("models dir (run scripts/setup.sh)");
+    m.ensure(&["ggml-base.bin", "ggml-tiny.en.bin", "en_US-joe-medium.onnx", "en_US-joe-medium.onnx.json"])
+        .expect("models prepared (run scripts/setup.sh)");
+    m
+}
+
+pub fn settings(workers: usize, cache_dir: Option<&Path>) -> ConvertSettings {
+    let m = models();
+    ConvertSettings {
+        whisper_model: m.whisper_model("base"),
+        voice: m.voices_dir().join("en_US-joe-medium.onnx"),
+        onnxruntime: m.onnxruntime_lib().expect("onnxruntime"),
+        language: "auto".into(),
+        quality: Quality::Normal,
+        device: Device::Cpu,
+        workers: Some(workers),
+        threads: Some(1),
+        chunk_secs: 60.0,
+        use_cache: cache_dir.is_some(),
+        cache_dir: cache_dir.map(Path::to_path_buf),
+        worker_exe: PathBuf::from(env!("CARGO_BIN_EXE_revoice")),
+        worker_args: vec!["worker".into()],
+        chunk_timeout: None,
+    }
+}
+
+/// Every progress event of a run, and a hook to act on them as they come.
+pub struct Recorder {
+    pub events: Mutex<Vec<Progress>>,
+}
+
+pub fn run(settings: ConvertSettings, input: &Path, output: &Path) -> (Result<Summary, revoice::Error>, Vec<Progress>) {
+    run_with(settings, input, output, |_| {})
+}
+
+pub fn run_with(
+    settings: ConvertSettings,
+    input: &Path,
+    output: &Path,
+    hook: impl Fn(&Progress) + Send + Sync + 'static,
+) -> (Result<Summary, revoice::Error>, Vec<Progress>) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let seen = events.clone();
+    let sink: ProgressSink = Arc::new(move |p: Progress| {
+        hook(&p);
+        seen.lock().unwrap().push(p);
+    });
+    let result = rt.block_on(async {
+        let mut engine = Engine::new(settings)?;
+        let r = engine.convert(input, output, &sink, &CancellationToken::new()).await;
+        engine.shutdown().await;
+        r
+    });
+    let events = events.lock().unwrap().clone();
+    (result, events)
+}
+
+/// Transcribe a whole file with Whisper base, greedy, the language fixed (quality.md).
+pub fn transcribe(path: &Path, language: &str) -> String {
+    let decoded = revoice::decode::decode_file(path).unwrap();
+    let audio = revoice::resample::resample(&decoded.audio, ASR_RATE).unwrap();
+    let mut asr = Recognizer::load(&models().whisper_model("base"), false).unwrap();
+    let settings = DecodeSettings { language: Some(language.into()), beam_size: None };
+    asr.transcribe(&audio.samples, 0, &settings, 2).unwrap().text()
+}
+
+pub fn samples_of(path: &Path) -> (Vec<f32>, u32) {
+    let d = revoice::decode::decode_file(path).unwrap();
+    (d.audio.samples, d.audio.rate)
+}

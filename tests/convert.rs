@@ -1,0 +1,158 @@
+//! End to end on the real corpus with the real models and real worker processes.
+
+mod common;
+
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use common::*;
+use revoice::pipeline::Progress;
+use revoice::workers::PoolEvent;
+
+fn out_dir() -> &'static tempfile::TempDir {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().unwrap())
+}
+
+/// lecture_en.wav (60 s) in 20 s chunks, one worker, no cache: the reference output the
+/// other lecture tests compare against.
+fn lecture_baseline() -> &'static PathBuf {
+    static OUT: OnceLock<PathBuf> = OnceLock::new();
+    OUT.get_or_init(|| {
+        let out = out_dir().path().join("lecture-1worker.wav");
+        let mut s = settings(1, None);
+        s.chunk_secs = 20.0;
+        let (r, _) = run(s, &corpus("lecture_en.wav"), &out);
+        let summary = r.expect("baseline conversion");
+        assert!(summary.chunks >= 3, "{summary:?}");
+        out
+    })
+}
+
+fn bytes(p: &std::path::Path) -> Vec<u8> {
+    std::fs::read(p).unwrap()
+}
+
+#[test]
+fn jfk_keeps_its_length_rate_and_words() {
+    let out = out_dir().path().join("jfk.wav");
+    let (r, _) = run(settings(1, None), &corpus("jfk.flac"), &out);
+    let summary = r.unwrap();
+    let (input, in_rate) = samples_of(&corpus("jfk.flac"));
+    let (output, out_rate) = samples_of(&out);
+    assert_eq!((output.len(), out_rate), (input.len(), in_rate));
+    assert_eq!(summary.languages, vec!["en".to_string()]);
+
+    let heard = transcribe(&out, "en");
+    let said = transcribe(&corpus("jfk.flac"), "en");
+    let wer = revoice::wer::wer(&said, &heard);
+    println!("jfk round trip: said {said:?}\n heard {heard:?}\n WER {wer:.3}");
+    assert!(wer <= 0.10, "round-trip WER {wer:.3}");
+}
+
+#[test]
+fn lecture_round_trip_keeps_the_words() {
+    let out = lecture_baseline();
+    assert_eq!(samples_of(out).0.len(), samples_of(&corpus("lecture_en.wav")).0.len());
+    let said = transcribe(&corpus("lecture_en.wav"), "en");
+    let heard = transcribe(out, "en");
+    let wer = revoice::wer::wer(&said, &heard);
+    println!("lecture round-trip WER {wer:.3}");
+    // The Python route scores 6.9% here (shared/bench/README.md).
+    assert!(wer <= 0.15, "round-trip WER {wer:.3}\n said {said}\n heard {heard}");
+}
+
+#[test]
+fn two_workers_give_the_same_bytes_as_one_and_a_rerun_comes_from_the_cache() {
+    let cache = tempfile::tempdir().unwrap();
+    let out = out_dir().path().join("lecture-2workers.wav");
+    let mut s = settings(2, Some(cache.path()));
+    s.chunk_secs = 20.0;
+    let (r, events) = run(s.clone(), &corpus("lecture_en.wav"), &out);
+    let first = r.unwrap();
+    assert_eq!(first.cache_hits, 0);
+    let slots: std::collections::BTreeSet<usize> = events
+        .iter()
+        .filter_map(|e| match e {
+            Progress::Pool(PoolEvent::ChunkDone { slot, .. }) => Some(*slot),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(slots.len(), 2, "both workers took chunks");
+    assert!(bytes(&out) == bytes(lecture_baseline()), "2 workers differ from 1 worker");
+
+    let again = out_dir().path().join("lecture-cached.wav");
+    let (r, events) = run(s, &corpus("lecture_en.wav"), &again);
+    let second = r.unwrap();
+    assert_eq!(second.cache_hits, second.chunks);
+    assert!(events.iter().all(|e| !matches!(e, Progress::Pool(PoolEvent::ChunkDone { cached: false, .. }))));
+    assert!(second.stages.recognition < 0.5, "no recognition on a cached rerun: {:?}", second.stages);
+    assert!(bytes(&again) == bytes(&out), "cached rerun differs");
+}
+
+/// Signal a worker the moment its first chunk starts.
+fn signal_on_first_chunk(sig: i32, limit: usize) -> impl Fn(&Progress) + Send + Sync + 'static {
+    let pids: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+    let sent = Mutex::new(0usize);
+    move |p: &Progress| match p {
+        Progress::Pool(PoolEvent::WorkerStarted { slot, pid }) => {
+            let mut v = pids.lock().unwrap();
+            let len = v.len().max(slot + 1);
+            v.resize(len, 0);
+            v[*slot] = *pid;
+        }
+        Progress::Pool(PoolEvent::ChunkStarted { slot, .. }) => {
+            let mut n = sent.lock().unwrap();
+            if *n < limit {
+                *n += 1;
+                let pid = pids.lock().unwrap()[*slot];
+                std::thread::sleep(Duration::from_millis(300));
+                unsafe { libc::kill(pid as i32, sig) };
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn a_killed_worker_is_replaced_and_the_output_is_unchanged() {
+    let out = out_dir().path().join("lecture-killed.wav");
+    let mut s = settings(2, None);
+    s.chunk_secs = 20.0;
+    let (r, events) = run_with(s, &corpus("lecture_en.wav"), &out, signal_on_first_chunk(libc::SIGKILL, 1));
+    r.unwrap();
+    let failures = events.iter().filter(|e| matches!(e, Progress::Pool(PoolEvent::ChunkFailed { .. }))).count();
+    let starts = events.iter().filter(|e| matches!(e, Progress::Pool(PoolEvent::WorkerStarted { .. }))).count();
+    assert_eq!(failures, 1);
+    assert_eq!(starts, 3, "two workers and one replacement");
+    assert!(bytes(&out) == bytes(lecture_baseline()), "output changed after a worker was killed");
+}
+
+#[test]
+fn a_hung_worker_is_replaced_after_the_timeout() {
+    let plain = out_dir().path().join("jfk-plain.wav");
+    run(settings(1, None), &corpus("jfk.flac"), &plain).0.unwrap();
+    let out = out_dir().path().join("jfk-hung.wav");
+    let mut s = settings(1, None);
+    s.chunk_timeout = Some(Duration::from_secs(25));
+    let (r, events) = run_with(s, &corpus("jfk.flac"), &out, signal_on_first_chunk(libc::SIGSTOP, 1));
+    r.unwrap();
+    let reason = events.iter().find_map(|e| match e {
+        Progress::Pool(PoolEvent::ChunkFailed { reason, .. }) => Some(reason.clone()),
+        _ => None,
+    });
+    assert!(reason.as_deref().is_some_and(|r| r.contains("stopped answering")), "{reason:?}");
+    assert!(bytes(&out) == bytes(&plain));
+}
+
+#[test]
+fn a_chunk_that_keeps_failing_fails_the_run_naming_chunk_and_time() {
+    let out = out_dir().path().join("jfk-never.wav");
+    let (r, events) = run_with(settings(1, None), &corpus("jfk.flac"), &out, signal_on_first_chunk(libc::SIGKILL, 99));
+    let err = r.expect_err("every attempt was killed").to_string();
+    assert!(err.contains("chunk 0 (0:00.0-0:11.0) failed after 3 attempts"), "{err}");
+    let failures = events.iter().filter(|e| matches!(e, Progress::Pool(PoolEvent::ChunkFailed { .. }))).count();
+    assert_eq!(failures, 3);
+    assert!(!out.exists(), "no output after a failed run");
+}
