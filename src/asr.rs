@@ -45,17 +45,27 @@ pub struct Recognizer {
 impl Recognizer {
     pub fn load(model: &Path, use_gpu: bool) -> Result<Self, AsrError> {
         whisper_rs::install_logging_hooks();
-        let load_err = |reason: String| AsrError::Load { path: model.to_path_buf(), reason };
-        let path = model.to_str().ok_or_else(|| load_err("path is not UTF-8".into()))?;
+        let load_err = |reason: String| AsrError::Load {
+            path: model.to_path_buf(),
+            reason,
+        };
+        let path = model
+            .to_str()
+            .ok_or_else(|| load_err("path is not UTF-8".into()))?;
         let mut params = WhisperContextParameters::default();
         params.use_gpu(use_gpu);
-        let ctx = WhisperContext::new_with_params(path, params).map_err(|e| load_err(e.to_string()))?;
+        let ctx =
+            WhisperContext::new_with_params(path, params).map_err(|e| load_err(e.to_string()))?;
         let state = ctx.create_state().map_err(|e| load_err(e.to_string()))?;
         let model_name = model
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        Ok(Self { ctx, state, model_name })
+        Ok(Self {
+            ctx,
+            state,
+            model_name,
+        })
     }
 
     pub fn is_multilingual(&self) -> bool {
@@ -78,7 +88,10 @@ impl Recognizer {
             return Ok(empty_transcript(language.as_deref().unwrap_or("en")));
         }
         let strategy = match settings.beam_size {
-            Some(n) => SamplingStrategy::BeamSearch { beam_size: n as i32, patience: -1.0 },
+            Some(n) => SamplingStrategy::BeamSearch {
+                beam_size: n as i32,
+                patience: -1.0,
+            },
             None => SamplingStrategy::Greedy { best_of: 1 },
         };
         let mut params = FullParams::new(strategy);
@@ -92,7 +105,9 @@ impl Recognizer {
         params.set_suppress_blank(true);
         params.set_no_context(true);
 
-        self.state.full(params, samples).map_err(|e| AsrError::Failed(e.to_string()))?;
+        self.state
+            .full(params, samples)
+            .map_err(|e| AsrError::Failed(e.to_string()))?;
 
         let detected = whisper_rs::get_lang_str(self.state.full_lang_id_from_state())
             .unwrap_or("en")
@@ -100,20 +115,36 @@ impl Recognizer {
         let mut segments = Vec::new();
         for seg in self.state.as_iter() {
             let words = self.words_of(&seg, offset_ms, duration_ms);
-            let text = seg.to_str_lossy().map(|t| t.trim().to_string()).unwrap_or_default();
+            let text = seg
+                .to_str_lossy()
+                .map(|t| t.trim().to_string())
+                .unwrap_or_default();
             if text.is_empty() || is_noise_marker(&text) {
                 continue;
             }
             let start_ms = offset_ms + clamp_cs(seg.start_timestamp(), duration_ms);
             let end_ms = (offset_ms + clamp_cs(seg.end_timestamp(), duration_ms)).max(start_ms);
-            segments.push(Segment { text, start_ms, end_ms, words });
+            segments.push(Segment {
+                text,
+                start_ms,
+                end_ms,
+                words,
+            });
         }
-        Ok(Transcript { schema: SCHEMA_VERSION, language: language.unwrap_or(detected), segments })
+        Ok(Transcript {
+            schema: SCHEMA_VERSION,
+            language: language.unwrap_or(detected),
+            segments,
+        })
     }
 
     fn language_for(&self, settings: &DecodeSettings) -> Result<Option<String>, AsrError> {
         match settings.language.as_deref() {
-            None | Some("auto") => Ok(if self.is_multilingual() { None } else { Some("en".into()) }),
+            None | Some("auto") => Ok(if self.is_multilingual() {
+                None
+            } else {
+                Some("en".into())
+            }),
             Some(code) => {
                 if whisper_rs::get_lang_id(code).is_none() {
                     return Err(AsrError::UnknownLanguage(code.to_string()));
@@ -130,17 +161,26 @@ impl Recognizer {
     }
 
     /// Group a segment's text tokens into words: a token starting with a space starts a word.
-    fn words_of(&self, seg: &whisper_rs::WhisperSegment<'_>, offset_ms: u64, dur_ms: u64) -> Vec<Word> {
+    fn words_of(
+        &self,
+        seg: &whisper_rs::WhisperSegment<'_>,
+        offset_ms: u64,
+        dur_ms: u64,
+    ) -> Vec<Word> {
         let eot = self.ctx.token_eot();
         let mut words: Vec<Word> = Vec::new();
         let mut probs: Vec<f32> = Vec::new();
         for i in 0..seg.n_tokens() {
-            let Some(tok) = seg.get_token(i) else { continue };
+            let Some(tok) = seg.get_token(i) else {
+                continue;
+            };
             if tok.token_id() >= eot {
                 continue; // special and timestamp tokens
             }
             let data = tok.token_data();
-            let Ok(piece) = tok.to_str_lossy() else { continue };
+            let Ok(piece) = tok.to_str_lossy() else {
+                continue;
+            };
             let start = offset_ms + clamp_cs(data.t0, dur_ms);
             let end = (offset_ms + clamp_cs(data.t1, dur_ms)).max(start);
             let starts_word = piece.starts_with(' ') || words.is_empty();
@@ -150,7 +190,12 @@ impl Recognizer {
                     last.probability = mean(&probs);
                 }
                 probs.clear();
-                words.push(Word { text: piece.trim().to_string(), start_ms: start, end_ms: end, probability: 0.0 });
+                words.push(Word {
+                    text: piece.trim().to_string(),
+                    start_ms: start,
+                    end_ms: end,
+                    probability: 0.0,
+                });
             } else if let Some(last) = words.last_mut() {
                 last.text.push_str(piece.trim());
                 last.end_ms = end.max(last.end_ms);
@@ -166,7 +211,11 @@ impl Recognizer {
 }
 
 fn empty_transcript(language: &str) -> Transcript {
-    Transcript { schema: SCHEMA_VERSION, language: language.to_string(), segments: Vec::new() }
+    Transcript {
+        schema: SCHEMA_VERSION,
+        language: language.to_string(),
+        segments: Vec::new(),
+    }
 }
 
 /// Whisper times are centiseconds; keep them inside the chunk.
@@ -203,6 +252,8 @@ mod tests {
     fn bracketed_markers_are_not_speech() {
         assert!(is_noise_marker("[BLANK_AUDIO]"));
         assert!(is_noise_marker(" (music) "));
-        assert!(!is_noise_marker("Ask not what your country can do for you."));
+        assert!(!is_noise_marker(
+            "Ask not what your country can do for you."
+        ));
     }
 }

@@ -19,7 +19,10 @@ use crate::transcript::{Transcript, SCHEMA_VERSION};
 #[derive(Debug, Error)]
 pub enum CacheError {
     #[error("cannot write transcript cache {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// What a cache file holds: the transcript and what it was made from, for people reading it.
@@ -47,7 +50,8 @@ impl TranscriptCache {
         if let Some(dir) = std::env::var_os("REVOICE_CACHE_DIR") {
             return Some(PathBuf::from(dir));
         }
-        directories::ProjectDirs::from("org", "Revoice", "Revoice").map(|d| d.cache_dir().join("transcripts"))
+        directories::ProjectDirs::from("org", "Revoice", "Revoice")
+            .map(|d| d.cache_dir().join("transcripts"))
     }
 
     pub fn dir(&self) -> &Path {
@@ -82,9 +86,18 @@ impl TranscriptCache {
         }
     }
 
-    pub fn put(&self, key: &str, model_id: &str, decode: &DecodeSettings, transcript: &Transcript) -> Result<(), CacheError> {
+    pub fn put(
+        &self,
+        key: &str,
+        model_id: &str,
+        decode: &DecodeSettings,
+        transcript: &Transcript,
+    ) -> Result<(), CacheError> {
         let path = self.path(key);
-        let err = |source| CacheError::Write { path: path.clone(), source };
+        let err = |source| CacheError::Write {
+            path: path.clone(),
+            source,
+        };
         fs::create_dir_all(&self.dir).map_err(err)?;
         let entry = Entry {
             schema: SCHEMA_VERSION,
@@ -107,14 +120,22 @@ mod tests {
     use crate::transcript::Segment;
 
     fn settings(lang: Option<&str>) -> DecodeSettings {
-        DecodeSettings { language: lang.map(String::from), beam_size: None }
+        DecodeSettings {
+            language: lang.map(String::from),
+            beam_size: None,
+        }
     }
 
     fn transcript() -> Transcript {
         Transcript {
             schema: SCHEMA_VERSION,
             language: "en".into(),
-            segments: vec![Segment { text: "hello".into(), start_ms: 0, end_ms: 500, words: vec![] }],
+            segments: vec![Segment {
+                text: "hello".into(),
+                start_ms: 0,
+                end_ms: 500,
+                words: vec![],
+            }],
         }
     }
 
@@ -124,7 +145,10 @@ mod tests {
         assert_eq!(a, TranscriptCache::key(&[0.1, 0.2], "m", &settings(None)));
         assert_ne!(a, TranscriptCache::key(&[0.1, 0.3], "m", &settings(None)));
         assert_ne!(a, TranscriptCache::key(&[0.1, 0.2], "n", &settings(None)));
-        assert_ne!(a, TranscriptCache::key(&[0.1, 0.2], "m", &settings(Some("en"))));
+        assert_ne!(
+            a,
+            TranscriptCache::key(&[0.1, 0.2], "m", &settings(Some("en")))
+        );
     }
 
     #[test]
@@ -133,7 +157,9 @@ mod tests {
         let cache = TranscriptCache::new(dir.path().join("t"));
         let key = TranscriptCache::key(&[0.5], "m", &settings(None));
         assert!(cache.get(&key).is_none());
-        cache.put(&key, "m", &settings(None), &transcript()).unwrap();
+        cache
+            .put(&key, "m", &settings(None), &transcript())
+            .unwrap();
         assert_eq!(cache.get(&key), Some(transcript()));
         fs::write(cache.path(&key), "{ not json").unwrap();
         assert!(cache.get(&key).is_none());

@@ -49,9 +49,17 @@ pub struct ConvertSettings {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Progress {
-    FileStarted { input: PathBuf, duration_secs: f64, chunks: usize, cached: usize, parallelism: Parallelism },
+    FileStarted {
+        input: PathBuf,
+        duration_secs: f64,
+        chunks: usize,
+        cached: usize,
+        parallelism: Parallelism,
+    },
     Pool(PoolEvent),
-    Assembling { input: PathBuf },
+    Assembling {
+        input: PathBuf,
+    },
 }
 
 pub type ProgressSink = Arc<dyn Fn(Progress) + Send + Sync>;
@@ -100,19 +108,37 @@ impl Engine {
     pub fn new(settings: ConvertSettings) -> Result<Self, Error> {
         let use_gpu = settings.device.use_gpu()?;
         let cache = if settings.use_cache {
-            settings.cache_dir.clone().or_else(TranscriptCache::default_dir).map(TranscriptCache::new)
+            settings
+                .cache_dir
+                .clone()
+                .or_else(TranscriptCache::default_dir)
+                .map(TranscriptCache::new)
         } else {
             None
         };
-        Ok(Self { settings, cache, pool: None, use_gpu })
+        Ok(Self {
+            settings,
+            cache,
+            pool: None,
+            use_gpu,
+        })
     }
 
     /// Convert `input` into `output` (wav or flac by extension).
-    pub async fn convert(&mut self, input: &Path, output: &Path, progress: &ProgressSink, cancel: &CancellationToken) -> Result<Summary, Error> {
+    pub async fn convert(
+        &mut self,
+        input: &Path,
+        output: &Path,
+        progress: &ProgressSink,
+        cancel: &CancellationToken,
+    ) -> Result<Summary, Error> {
         let started = Instant::now();
         // Cheap checks first, so a typo fails at once rather than after decoding.
         if !input.exists() {
-            return Err(decode::DecodeError::NotFound { path: input.to_path_buf() }.into());
+            return Err(decode::DecodeError::NotFound {
+                path: input.to_path_buf(),
+            }
+            .into());
         }
         encode::check_writable(output)?;
         let mut stages = StageSecs::default();
@@ -122,14 +148,19 @@ impl Engine {
         if decoded.truncated {
             // A partial recording would give a partial conversion that looks complete.
             let secs = decoded.audio.duration_secs();
-            return Err(decode::DecodeError::EndsEarly { path: input.to_path_buf(), secs }.into());
+            return Err(decode::DecodeError::EndsEarly {
+                path: input.to_path_buf(),
+                secs,
+            }
+            .into());
         }
         let source = decoded.audio;
         let speech = resample::resample(&source, ASR_RATE)?;
         stages.decode = t.elapsed().as_secs_f64();
 
         let chunks = plan_chunks(&speech, self.settings.chunk_secs, CHUNK_SEARCH_SECS);
-        let decode_settings = settings::decode_settings(&self.settings.language, self.settings.quality);
+        let decode_settings =
+            settings::decode_settings(&self.settings.language, self.settings.quality);
         let model_id = model_id(&self.settings.whisper_model);
         let mut keys = Vec::with_capacity(chunks.len());
         let mut inputs = Vec::with_capacity(chunks.len());
@@ -180,9 +211,17 @@ impl Engine {
             }
         }
 
-        progress(Progress::Assembling { input: input.to_path_buf() });
+        progress(Progress::Assembling {
+            input: input.to_path_buf(),
+        });
         let t = Instant::now();
-        let rendered = assemble_output(&chunks, &outputs, speech.samples.len(), source.samples.len(), source.rate)?;
+        let rendered = assemble_output(
+            &chunks,
+            &outputs,
+            speech.samples.len(),
+            source.samples.len(),
+            source.rate,
+        )?;
         stages.assemble = t.elapsed().as_secs_f64();
 
         let t = Instant::now();
@@ -190,7 +229,10 @@ impl Engine {
         stages.encode = t.elapsed().as_secs_f64();
 
         let wall = started.elapsed().as_secs_f64();
-        let mut languages: Vec<String> = outputs.iter().map(|o| o.done.transcript.language.clone()).collect();
+        let mut languages: Vec<String> = outputs
+            .iter()
+            .map(|o| o.done.transcript.language.clone())
+            .collect();
         languages.dedup();
         Ok(Summary {
             input: input.to_path_buf(),
@@ -201,13 +243,21 @@ impl Engine {
             chunks: chunks.len(),
             cache_hits: cached,
             languages,
-            segments: outputs.iter().map(|o| o.done.transcript.segments.len()).sum(),
+            segments: outputs
+                .iter()
+                .map(|o| o.done.transcript.segments.len())
+                .sum(),
             parallelism,
             stages,
             wall_secs: wall,
             real_time_factor: wall / source.duration_secs().max(1e-9),
             peak_rss_mib_supervisor: crate::memory::peak_rss_kib() as f64 / 1024.0,
-            peak_rss_mib_worker: outputs.iter().map(|o| o.done.peak_rss_kib).max().unwrap_or(0) as f64 / 1024.0,
+            peak_rss_mib_worker: outputs
+                .iter()
+                .map(|o| o.done.peak_rss_kib)
+                .max()
+                .unwrap_or(0) as f64
+                / 1024.0,
         })
     }
 
@@ -217,7 +267,11 @@ impl Engine {
     }
 
     /// Reuse the running pool when its shape fits, else start one.
-    async fn pool_for(&mut self, want: &Parallelism, progress: &ProgressSink) -> Result<&mut WorkerPool, Error> {
+    async fn pool_for(
+        &mut self,
+        want: &Parallelism,
+        progress: &ProgressSink,
+    ) -> Result<&mut WorkerPool, Error> {
         let reusable = matches!(&self.pool, Some((have, _)) if have.workers == want.workers && have.threads == want.threads);
         if !reusable {
             if let Some((_, old)) = self.pool.take() {
@@ -248,7 +302,9 @@ impl Engine {
                 use_gpu: self.use_gpu,
             },
             // Generous: beam search on a slow machine takes ~0.3 s per second of audio.
-            chunk_timeout: s.chunk_timeout.unwrap_or(Duration::from_secs_f64(120.0 + 6.0 * s.chunk_secs)),
+            chunk_timeout: s
+                .chunk_timeout
+                .unwrap_or(Duration::from_secs_f64(120.0 + 6.0 * s.chunk_secs)),
             max_retries: 2,
         }
     }
@@ -262,7 +318,13 @@ impl Engine {
 }
 
 /// Join the chunks on the voice's timeline, bring it to the input's rate and exact length.
-fn assemble_output(chunks: &[Chunk], outputs: &[ChunkOutput], speech_len: usize, frames: usize, out_rate: u32) -> Result<Audio, Error> {
+fn assemble_output(
+    chunks: &[Chunk],
+    outputs: &[ChunkOutput],
+    speech_len: usize,
+    frames: usize,
+    out_rate: u32,
+) -> Result<Audio, Error> {
     let voice_rate = outputs.first().map(|o| o.done.rate).unwrap_or(out_rate);
     let parts: Vec<(usize, Vec<f32>)> = chunks
         .iter()
@@ -283,6 +345,9 @@ fn assemble_output(chunks: &[Chunk], outputs: &[ChunkOutput], speech_len: usize,
 /// Identifies a model for the cache: its file name and size.
 fn model_id(path: &Path) -> String {
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     format!("{name}:{size}")
 }

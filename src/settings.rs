@@ -67,7 +67,13 @@ const WORKER_MEMORY_MIB: u64 = 600;
 /// Choose workers and threads. Separate processes scale better than threads inside one
 /// Whisper (its decoder is mostly serial), so the default is one worker per core with one
 /// thread each, limited by memory and by the number of chunks; spare cores go to threads.
-pub fn parallelism(cores: usize, available_mib: u64, chunks: usize, workers: Option<usize>, threads: Option<usize>) -> Parallelism {
+pub fn parallelism(
+    cores: usize,
+    available_mib: u64,
+    chunks: usize,
+    workers: Option<usize>,
+    threads: Option<usize>,
+) -> Parallelism {
     let cores = cores.max(1);
     let by_memory = ((available_mib / WORKER_MEMORY_MIB) as usize).max(1);
     let (workers, why) = match workers {
@@ -85,11 +91,17 @@ pub fn parallelism(cores: usize, available_mib: u64, chunks: usize, workers: Opt
         }
     };
     let threads = threads.unwrap_or((cores / workers).max(1)).max(1);
-    Parallelism { workers, threads, reason: format!("{workers} worker(s): {why}; {threads} thread(s) each") }
+    Parallelism {
+        workers,
+        threads,
+        reason: format!("{workers} worker(s): {why}; {threads} thread(s) each"),
+    }
 }
 
 pub fn machine_cores() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
 }
 
 /// MemAvailable from /proc/meminfo, in MiB (4 GiB where unknown).
@@ -112,7 +124,10 @@ pub fn decode_settings(language: &str, quality: Quality) -> DecodeSettings {
         "" | "auto" => None,
         code => Some(code.to_lowercase()),
     };
-    DecodeSettings { language, beam_size: quality.beam_size() }
+    DecodeSettings {
+        language,
+        beam_size: quality.beam_size(),
+    }
 }
 
 #[cfg(test)]
@@ -155,7 +170,16 @@ mod tests {
 
     #[test]
     fn auto_language_means_detection() {
-        assert_eq!(decode_settings("auto", Quality::High), DecodeSettings { language: None, beam_size: Some(5) });
-        assert_eq!(decode_settings("RU", Quality::Fast).language.as_deref(), Some("ru"));
+        assert_eq!(
+            decode_settings("auto", Quality::High),
+            DecodeSettings {
+                language: None,
+                beam_size: Some(5)
+            }
+        );
+        assert_eq!(
+            decode_settings("RU", Quality::Fast).language.as_deref(),
+            Some("ru")
+        );
     }
 }

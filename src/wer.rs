@@ -47,7 +47,13 @@ mod tests {
 
     #[test]
     fn case_and_punctuation_do_not_count() {
-        assert_eq!(wer("Ask not what your country can do for you.", "ask not, what your country can do for you"), 0.0);
+        assert_eq!(
+            wer(
+                "Ask not what your country can do for you.",
+                "ask not, what your country can do for you"
+            ),
+            0.0
+        );
     }
 
     #[test]

@@ -6,30 +6,60 @@ use std::process::Command;
 
 fn revoice(args: &[&str], env: &[(&str, &Path)]) -> (bool, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_revoice"));
-    cmd.args(args).env("REVOICE_CACHE_DIR", std::env::temp_dir().join("revoice-test-cache"));
+    cmd.args(args).env(
+        "REVOICE_CACHE_DIR",
+        std::env::temp_dir().join("revoice-test-cache"),
+    );
     for (k, v) in env {
         cmd.env(k, v);
     }
     let out = cmd.output().expect("run revoice");
-    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// Runs a conversion expected to fail and checks the error line and that no output appeared.
 fn fails_with(input: &Path, expect: &[&str], env: &[(&str, &Path)]) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.wav");
-    let (ok, stderr) = revoice(&["convert", input.to_str().unwrap(), "-o", out.to_str().unwrap()], env);
+    let (ok, stderr) = revoice(
+        &[
+            "convert",
+            input.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        env,
+    );
     assert!(!ok, "expected failure for {}", input.display());
-    let lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with("revoice:")).collect();
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("revoice:"))
+        .collect();
     assert_eq!(lines.len(), 1, "one error line, got:\n{stderr}");
     for word in expect {
-        assert!(lines[0].contains(word), "error line {:?} lacks {word:?}", lines[0]);
+        assert!(
+            lines[0].contains(word),
+            "error line {:?} lacks {word:?}",
+            lines[0]
+        );
     }
-    assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none(), "nothing written for {}", input.display());
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+        "nothing written for {}",
+        input.display()
+    );
 }
 
 fn write_wav(path: &Path, samples: &[i16], rate: u32) {
-    let spec = hound::WavSpec { channels: 1, sample_rate: rate, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
     let mut w = hound::WavWriter::create(path, spec).unwrap();
     for s in samples {
         w.write_sample(*s).unwrap();
@@ -38,12 +68,18 @@ fn write_wav(path: &Path, samples: &[i16], rate: u32) {
 }
 
 fn corpus(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus")
+        .join(name)
 }
 
 #[test]
 fn a_missing_file_is_named() {
-    fails_with(Path::new("/no/such/talk.wav"), &["/no/such/talk.wav", "not found"], &[]);
+    fails_with(
+        Path::new("/no/such/talk.wav"),
+        &["/no/such/talk.wav", "not found"],
+        &[],
+    );
 }
 
 #[test]
@@ -81,7 +117,15 @@ fn a_truncated_file_is_refused() {
 
 #[test]
 fn an_unwritable_output_is_refused_before_any_work() {
-    let (ok, stderr) = revoice(&["convert", corpus("jfk.flac").to_str().unwrap(), "-o", "/proc/revoice/out.wav"], &[]);
+    let (ok, stderr) = revoice(
+        &[
+            "convert",
+            corpus("jfk.flac").to_str().unwrap(),
+            "-o",
+            "/proc/revoice/out.wav",
+        ],
+        &[],
+    );
     assert!(!ok);
     assert!(stderr.contains("/proc/revoice/out.wav"), "{stderr}");
     assert!(!Path::new("/proc/revoice/out.wav").exists());
@@ -91,9 +135,20 @@ fn an_unwritable_output_is_refused_before_any_work() {
 fn an_unknown_output_format_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.xyz");
-    let (ok, stderr) = revoice(&["convert", corpus("jfk.flac").to_str().unwrap(), "-o", out.to_str().unwrap()], &[]);
+    let (ok, stderr) = revoice(
+        &[
+            "convert",
+            corpus("jfk.flac").to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
     assert!(!ok);
-    assert!(stderr.contains("out.xyz") && stderr.contains("wav"), "{stderr}");
+    assert!(
+        stderr.contains("out.xyz") && stderr.contains("wav"),
+        "{stderr}"
+    );
     assert!(!out.exists());
 }
 
@@ -101,16 +156,33 @@ fn an_unknown_output_format_is_refused() {
 fn a_missing_model_names_the_fix() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path()).unwrap();
-    fails_with(&corpus("jfk.flac"), &["ggml-base.bin", "revoice models prepare"], &[("REVOICE_MODELS", dir.path())]);
+    fails_with(
+        &corpus("jfk.flac"),
+        &["ggml-base.bin", "revoice models prepare"],
+        &[("REVOICE_MODELS", dir.path())],
+    );
 }
 
 #[test]
 fn an_unknown_voice_lists_the_installed_ones() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.wav");
-    let (ok, stderr) = revoice(&["convert", corpus("jfk.flac").to_str().unwrap(), "-o", out.to_str().unwrap(), "--voice", "nobody"], &[]);
+    let (ok, stderr) = revoice(
+        &[
+            "convert",
+            corpus("jfk.flac").to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--voice",
+            "nobody",
+        ],
+        &[],
+    );
     assert!(!ok);
-    assert!(stderr.contains("nobody") && stderr.contains("en_US-joe-medium"), "{stderr}");
+    assert!(
+        stderr.contains("nobody") && stderr.contains("en_US-joe-medium"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -118,7 +190,15 @@ fn cuda_without_a_cuda_build_says_so() {
     if cfg!(feature = "cuda") {
         return;
     }
-    let (ok, stderr) = revoice(&["convert", corpus("jfk.flac").to_str().unwrap(), "--device", "cuda"], &[]);
+    let (ok, stderr) = revoice(
+        &[
+            "convert",
+            corpus("jfk.flac").to_str().unwrap(),
+            "--device",
+            "cuda",
+        ],
+        &[],
+    );
     assert!(!ok);
     assert!(stderr.contains("no CUDA support"), "{stderr}");
 }

@@ -54,13 +54,19 @@ fn jfk_keeps_its_length_rate_and_words() {
 #[test]
 fn lecture_round_trip_keeps_the_words() {
     let out = lecture_baseline();
-    assert_eq!(samples_of(out).0.len(), samples_of(&corpus("lecture_en.wav")).0.len());
+    assert_eq!(
+        samples_of(out).0.len(),
+        samples_of(&corpus("lecture_en.wav")).0.len()
+    );
     let said = transcribe(&corpus("lecture_en.wav"), "en");
     let heard = transcribe(out, "en");
     let wer = revoice::wer::wer(&said, &heard);
     println!("lecture round-trip WER {wer:.3}");
     // The Python route scores 6.9% here (shared/bench/README.md).
-    assert!(wer <= 0.15, "round-trip WER {wer:.3}\n said {said}\n heard {heard}");
+    assert!(
+        wer <= 0.15,
+        "round-trip WER {wer:.3}\n said {said}\n heard {heard}"
+    );
 }
 
 #[test]
@@ -80,14 +86,24 @@ fn two_workers_give_the_same_bytes_as_one_and_a_rerun_comes_from_the_cache() {
         })
         .collect();
     assert_eq!(slots.len(), 2, "both workers took chunks");
-    assert!(bytes(&out) == bytes(lecture_baseline()), "2 workers differ from 1 worker");
+    assert!(
+        bytes(&out) == bytes(lecture_baseline()),
+        "2 workers differ from 1 worker"
+    );
 
     let again = out_dir().path().join("lecture-cached.wav");
     let (r, events) = run(s, &corpus("lecture_en.wav"), &again);
     let second = r.unwrap();
     assert_eq!(second.cache_hits, second.chunks);
-    assert!(events.iter().all(|e| !matches!(e, Progress::Pool(PoolEvent::ChunkDone { cached: false, .. }))));
-    assert!(second.stages.recognition < 0.5, "no recognition on a cached rerun: {:?}", second.stages);
+    assert!(events.iter().all(|e| !matches!(
+        e,
+        Progress::Pool(PoolEvent::ChunkDone { cached: false, .. })
+    )));
+    assert!(
+        second.stages.recognition < 0.5,
+        "no recognition on a cached rerun: {:?}",
+        second.stages
+    );
     assert!(bytes(&again) == bytes(&out), "cached rerun differs");
 }
 
@@ -120,39 +136,76 @@ fn a_killed_worker_is_replaced_and_the_output_is_unchanged() {
     let out = out_dir().path().join("lecture-killed.wav");
     let mut s = settings(2, None);
     s.chunk_secs = 20.0;
-    let (r, events) = run_with(s, &corpus("lecture_en.wav"), &out, signal_on_first_chunk(libc::SIGKILL, 1));
+    let (r, events) = run_with(
+        s,
+        &corpus("lecture_en.wav"),
+        &out,
+        signal_on_first_chunk(libc::SIGKILL, 1),
+    );
     r.unwrap();
-    let failures = events.iter().filter(|e| matches!(e, Progress::Pool(PoolEvent::ChunkFailed { .. }))).count();
-    let starts = events.iter().filter(|e| matches!(e, Progress::Pool(PoolEvent::WorkerStarted { .. }))).count();
+    let failures = events
+        .iter()
+        .filter(|e| matches!(e, Progress::Pool(PoolEvent::ChunkFailed { .. })))
+        .count();
+    let starts = events
+        .iter()
+        .filter(|e| matches!(e, Progress::Pool(PoolEvent::WorkerStarted { .. })))
+        .count();
     assert_eq!(failures, 1);
     assert_eq!(starts, 3, "two workers and one replacement");
-    assert!(bytes(&out) == bytes(lecture_baseline()), "output changed after a worker was killed");
+    assert!(
+        bytes(&out) == bytes(lecture_baseline()),
+        "output changed after a worker was killed"
+    );
 }
 
 #[test]
 fn a_hung_worker_is_replaced_after_the_timeout() {
     let plain = out_dir().path().join("jfk-plain.wav");
-    run(settings(1, None), &corpus("jfk.flac"), &plain).0.unwrap();
+    run(settings(1, None), &corpus("jfk.flac"), &plain)
+        .0
+        .unwrap();
     let out = out_dir().path().join("jfk-hung.wav");
     let mut s = settings(1, None);
     s.chunk_timeout = Some(Duration::from_secs(25));
-    let (r, events) = run_with(s, &corpus("jfk.flac"), &out, signal_on_first_chunk(libc::SIGSTOP, 1));
+    let (r, events) = run_with(
+        s,
+        &corpus("jfk.flac"),
+        &out,
+        signal_on_first_chunk(libc::SIGSTOP, 1),
+    );
     r.unwrap();
     let reason = events.iter().find_map(|e| match e {
         Progress::Pool(PoolEvent::ChunkFailed { reason, .. }) => Some(reason.clone()),
         _ => None,
     });
-    assert!(reason.as_deref().is_some_and(|r| r.contains("stopped answering")), "{reason:?}");
+    assert!(
+        reason
+            .as_deref()
+            .is_some_and(|r| r.contains("stopped answering")),
+        "{reason:?}"
+    );
     assert!(bytes(&out) == bytes(&plain));
 }
 
 #[test]
 fn a_chunk_that_keeps_failing_fails_the_run_naming_chunk_and_time() {
     let out = out_dir().path().join("jfk-never.wav");
-    let (r, events) = run_with(settings(1, None), &corpus("jfk.flac"), &out, signal_on_first_chunk(libc::SIGKILL, 99));
+    let (r, events) = run_with(
+        settings(1, None),
+        &corpus("jfk.flac"),
+        &out,
+        signal_on_first_chunk(libc::SIGKILL, 99),
+    );
     let err = r.expect_err("every attempt was killed").to_string();
-    assert!(err.contains("chunk 0 (0:00.0-0:11.0) failed after 3 attempts"), "{err}");
-    let failures = events.iter().filter(|e| matches!(e, Progress::Pool(PoolEvent::ChunkFailed { .. }))).count();
+    assert!(
+        err.contains("chunk 0 (0:00.0-0:11.0) failed after 3 attempts"),
+        "{err}"
+    );
+    let failures = events
+        .iter()
+        .filter(|e| matches!(e, Progress::Pool(PoolEvent::ChunkFailed { .. })))
+        .count();
     assert_eq!(failures, 3);
     assert!(!out.exists(), "no output after a failed run");
 }

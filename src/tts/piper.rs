@@ -318,36 +318,21 @@ mod tests {
 
     const JFK: &str = "Ask not what your country can do for you.";
 
-    /// The test voice from `REVOICE_TEST_VOICE` (an `.onnx` path), with ONNX Runtime loaded from
-    /// `REVOICE_TEST_ORT`; `None` (test skipped) when `REVOICE_TEST_VOICE` is unset.
+    /// The joe voice and ONNX Runtime from the models dir that `scripts/setup.sh` prepares.
     fn test_voice() -> Option<PiperVoice> {
-        let Some(onnx) = std::env::var_os("REVOICE_TEST_VOICE") else {
-            eprintln!("note: REVOICE_TEST_VOICE is not set; skipping a synthesis test");
-            return None;
-        };
-        let ort = std::env::var_os("REVOICE_TEST_ORT")
-            .expect("REVOICE_TEST_VOICE is set, so REVOICE_TEST_ORT must name libonnxruntime.so");
-        init_runtime(Path::new(&ort)).expect("ONNX Runtime loads");
-        Some(PiperVoice::load(Path::new(&onnx), 2).expect("test voice loads"))
+        let models = crate::models::ModelsDir::locate().expect("models dir (run scripts/setup.sh)");
+        init_runtime(
+            &models
+                .onnxruntime_lib()
+                .expect("onnxruntime (run scripts/setup.sh)"),
+        )
+        .expect("ONNX Runtime loads");
+        let onnx = models.voices_dir().join("en_US-joe-medium.onnx");
+        Some(PiperVoice::load(&onnx, 2).expect("joe voice loads (run scripts/setup.sh)"))
     }
 
     fn rms(samples: &[f32]) -> f32 {
         (samples.iter().map(|s| s * s).sum::<f32>() / samples.len().max(1) as f32).sqrt()
-    }
-
-    fn write_wav(path: &Path, samples: &[f32], sample_rate: u32) {
-        let spec = hound::WavSpec {
-            channels: 1,
-            sample_rate,
-            bits_per_sample: 16,
-            sample_format: hound::SampleFormat::Int,
-        };
-        let mut wav = hound::WavWriter::create(path, spec).expect("create wav");
-        for s in samples {
-            wav.write_sample((s * f32::from(i16::MAX)) as i16)
-                .expect("write sample");
-        }
-        wav.finalize().expect("finish wav");
     }
 
     #[test]
@@ -390,7 +375,6 @@ mod tests {
         let seconds = audio.len() as f32 / voice.sample_rate() as f32;
         assert!((1.5..5.0).contains(&seconds), "{seconds} s");
         assert!(rms(&audio) > 0.01, "rms {}", rms(&audio));
-        write_wav(Path::new("/tmp/tts_check.wav"), &audio, voice.sample_rate());
     }
 
     #[test]

@@ -19,7 +19,10 @@ use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
-use super::protocol::{decode_samples, encode_frame, ChunkDone, ChunkJob, Reply, Request, WorkerSetup, PROTOCOL_VERSION};
+use super::protocol::{
+    decode_samples, encode_frame, ChunkDone, ChunkJob, Reply, Request, WorkerSetup,
+    PROTOCOL_VERSION,
+};
 use crate::asr::ASR_RATE;
 
 #[derive(Debug, thiserror::Error)]
@@ -29,7 +32,12 @@ pub enum PoolError {
     #[error("worker could not load its models: {0}")]
     Setup(String),
     #[error("chunk {index} ({range}) failed after {attempts} attempts: {reason}")]
-    Chunk { index: usize, range: String, attempts: u32, reason: String },
+    Chunk {
+        index: usize,
+        range: String,
+        attempts: u32,
+        reason: String,
+    },
     #[error("cancelled")]
     Cancelled,
 }
@@ -51,10 +59,25 @@ pub struct PoolConfig {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum PoolEvent {
-    WorkerStarted { slot: usize, pid: u32 },
-    ChunkStarted { slot: usize, index: usize },
-    ChunkDone { slot: usize, index: usize, cached: bool },
-    ChunkFailed { slot: usize, index: usize, attempt: u32, reason: String },
+    WorkerStarted {
+        slot: usize,
+        pid: u32,
+    },
+    ChunkStarted {
+        slot: usize,
+        index: usize,
+    },
+    ChunkDone {
+        slot: usize,
+        index: usize,
+        cached: bool,
+    },
+    ChunkFailed {
+        slot: usize,
+        index: usize,
+        attempt: u32,
+        reason: String,
+    },
 }
 
 /// Where pool events go (a progress bar, the app's event stream, a test).
@@ -117,7 +140,11 @@ impl WorkerPool {
             error: Mutex::new(None),
             events,
         };
-        let slot_runs = self.slots.iter_mut().enumerate().map(|(slot, w)| run.drive_slot(slot, w));
+        let slot_runs = self
+            .slots
+            .iter_mut()
+            .enumerate()
+            .map(|(slot, w)| run.drive_slot(slot, w));
         tokio::select! {
             _ = futures::future::join_all(slot_runs) => {}
             _ = cancel.cancelled() => {
@@ -135,9 +162,14 @@ impl WorkerPool {
     /// Close the workers' stdin (they exit) and reap them.
     pub async fn shutdown(mut self) {
         for w in self.slots.iter_mut().filter_map(Option::take) {
-            let WorkerProcess { mut child, stdin, .. } = w;
+            let WorkerProcess {
+                mut child, stdin, ..
+            } = w;
             drop(stdin);
-            if tokio::time::timeout(Duration::from_secs(5), child.wait()).await.is_err() {
+            if tokio::time::timeout(Duration::from_secs(5), child.wait())
+                .await
+                .is_err()
+            {
                 let _ = child.kill().await;
             }
         }
@@ -169,7 +201,10 @@ impl Run<'_> {
             if self.failed.is_cancelled() {
                 return;
             }
-            let Some((index, attempt)) = self.queue.lock().ok().and_then(|mut q| q.pop_front()) else { return };
+            let Some((index, attempt)) = self.queue.lock().ok().and_then(|mut q| q.pop_front())
+            else {
+                return;
+            };
             if worker.is_none() {
                 match spawn_worker(self.config, slot, self.events).await {
                     Ok(w) => *worker = Some(w),
@@ -189,11 +224,18 @@ impl Run<'_> {
                     if let Ok(mut r) = self.results.lock() {
                         r[index] = Some(out);
                     }
-                    (self.events)(PoolEvent::ChunkDone { slot, index, cached });
+                    (self.events)(PoolEvent::ChunkDone {
+                        slot,
+                        index,
+                        cached,
+                    });
                     continue;
                 }
                 Ok(Err(reason)) => reason,
-                Err(_) => format!("worker stopped answering for {} s", self.config.chunk_timeout.as_secs()),
+                Err(_) => format!(
+                    "worker stopped answering for {} s",
+                    self.config.chunk_timeout.as_secs()
+                ),
             };
             // The worker is in an unknown state: replace it.
             if let Some(mut dead) = worker.take() {
@@ -202,10 +244,20 @@ impl Run<'_> {
                 debug!(pid = dead.pid, ?status, "worker replaced");
             }
             warn!(slot, index, attempt, %reason, "chunk failed");
-            (self.events)(PoolEvent::ChunkFailed { slot, index, attempt: attempt + 1, reason: reason.clone() });
+            (self.events)(PoolEvent::ChunkFailed {
+                slot,
+                index,
+                attempt: attempt + 1,
+                reason: reason.clone(),
+            });
             if attempt >= self.config.max_retries {
                 let job = &input.job;
-                return self.fail(PoolError::Chunk { index, range: time_range(job.start, job.end), attempts: attempt + 1, reason });
+                return self.fail(PoolError::Chunk {
+                    index,
+                    range: time_range(job.start, job.end),
+                    attempts: attempt + 1,
+                    reason,
+                });
             }
             if let Ok(mut q) = self.queue.lock() {
                 q.push_front((index, attempt + 1));
@@ -223,23 +275,30 @@ impl Run<'_> {
 
 impl WorkerProcess {
     async fn run_job(&mut self, input: &ChunkInput) -> Result<ChunkOutput, String> {
-        let frame = encode_frame(&Request::Job(input.job.clone()), &input.samples).map_err(|e| e.to_string())?;
+        let frame = encode_frame(&Request::Job(input.job.clone()), &input.samples)
+            .map_err(|e| e.to_string())?;
         self.send(&frame).await?;
         match self.receive().await? {
-            (Reply::Done(done), audio) if done.index == input.job.index => Ok(ChunkOutput { done, audio }),
+            (Reply::Done(done), audio) if done.index == input.job.index => {
+                Ok(ChunkOutput { done, audio })
+            }
             (Reply::Failed { error, .. }, _) => Err(error),
             (other, _) => Err(format!("unexpected reply {other:?}")),
         }
     }
 
     async fn send(&mut self, frame: &[u8]) -> Result<(), String> {
-        self.stdin.write_all(frame).await.map_err(|e| self.died(e))?;
+        self.stdin
+            .write_all(frame)
+            .await
+            .map_err(|e| self.died(e))?;
         self.stdin.flush().await.map_err(|e| self.died(e))
     }
 
     async fn receive(&mut self) -> Result<(Reply, Vec<f32>), String> {
         let json = self.read_block().await?;
-        let reply = serde_json::from_slice(&json).map_err(|e| format!("bad reply from worker: {e}"))?;
+        let reply =
+            serde_json::from_slice(&json).map_err(|e| format!("bad reply from worker: {e}"))?;
         let payload = self.read_block().await?;
         Ok((reply, decode_samples(&payload).map_err(|e| e.to_string())?))
     }
@@ -247,7 +306,10 @@ impl WorkerProcess {
     async fn read_block(&mut self) -> Result<Vec<u8>, String> {
         let len = self.stdout.read_u32_le().await.map_err(|e| self.died(e))? as usize;
         let mut buf = vec![0u8; len];
-        self.stdout.read_exact(&mut buf).await.map_err(|e| self.died(e))?;
+        self.stdout
+            .read_exact(&mut buf)
+            .await
+            .map_err(|e| self.died(e))?;
         Ok(buf)
     }
 
@@ -260,8 +322,15 @@ impl WorkerProcess {
     }
 }
 
-async fn spawn_worker(config: &PoolConfig, slot: usize, events: &Events) -> Result<WorkerProcess, PoolError> {
-    let spawn_err = |reason: String| PoolError::Spawn { exe: config.exe.clone(), reason };
+async fn spawn_worker(
+    config: &PoolConfig,
+    slot: usize,
+    events: &Events,
+) -> Result<WorkerProcess, PoolError> {
+    let spawn_err = |reason: String| PoolError::Spawn {
+        exe: config.exe.clone(),
+        reason,
+    };
     let mut child = Command::new(&config.exe)
         .args(&config.args)
         .stdin(Stdio::piped())
@@ -271,12 +340,22 @@ async fn spawn_worker(config: &PoolConfig, slot: usize, events: &Events) -> Resu
         .spawn()
         .map_err(|e| spawn_err(e.to_string()))?;
     let pid = child.id().unwrap_or(0);
-    let (Some(stdin), Some(stdout), Some(stderr)) = (child.stdin.take(), child.stdout.take(), child.stderr.take()) else {
+    let (Some(stdin), Some(stdout), Some(stderr)) =
+        (child.stdin.take(), child.stdout.take(), child.stderr.take())
+    else {
         return Err(spawn_err("no pipes to the worker".into()));
     };
     tokio::spawn(forward_logs(slot, pid, stderr));
-    let mut w = WorkerProcess { child, stdin, stdout, pid };
-    let setup = Request::Setup { protocol: PROTOCOL_VERSION, setup: config.setup.clone() };
+    let mut w = WorkerProcess {
+        child,
+        stdin,
+        stdout,
+        pid,
+    };
+    let setup = Request::Setup {
+        protocol: PROTOCOL_VERSION,
+        setup: config.setup.clone(),
+    };
     let frame = encode_frame(&setup, &[]).map_err(|e| spawn_err(e.to_string()))?;
     w.send(&frame).await.map_err(spawn_err)?;
     match w.receive().await.map_err(PoolError::Setup)? {

@@ -83,13 +83,24 @@ pub struct ChunkDone {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Reply {
-    Ready { protocol: u32, pid: u32, voice_rate: u32 },
+    Ready {
+        protocol: u32,
+        pid: u32,
+        voice_rate: u32,
+    },
     Done(ChunkDone),
-    Failed { index: Option<usize>, error: String },
+    Failed {
+        index: Option<usize>,
+        error: String,
+    },
 }
 
 /// Write one frame: JSON header + f32 payload.
-pub fn write_frame<W: Write, T: Serialize>(w: &mut W, header: &T, payload: &[f32]) -> io::Result<()> {
+pub fn write_frame<W: Write, T: Serialize>(
+    w: &mut W,
+    header: &T,
+    payload: &[f32],
+) -> io::Result<()> {
     w.write_all(&encode_frame(header, payload)?)?;
     w.flush()
 }
@@ -116,7 +127,8 @@ pub fn read_frame<R: Read, T: DeserializeOwned>(r: &mut R) -> io::Result<Option<
         Err(e) => return Err(e),
     }
     let json = read_block(r, u32::from_le_bytes(len) as usize)?;
-    let header = serde_json::from_slice(&json).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+    let header =
+        serde_json::from_slice(&json).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
     r.read_exact(&mut len)?;
     let bytes = read_block(r, u32::from_le_bytes(len) as usize)?;
     Ok(Some((header, decode_samples(&bytes)?)))
@@ -124,7 +136,10 @@ pub fn read_frame<R: Read, T: DeserializeOwned>(r: &mut R) -> io::Result<Option<
 
 pub(crate) fn read_block<R: Read>(r: &mut R, n: usize) -> io::Result<Vec<u8>> {
     if n > MAX_FRAME {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, format!("frame of {n} bytes is too large")));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("frame of {n} bytes is too large"),
+        ));
     }
     let mut buf = vec![0u8; n];
     r.read_exact(&mut buf)?;
@@ -133,9 +148,15 @@ pub(crate) fn read_block<R: Read>(r: &mut R, n: usize) -> io::Result<Vec<u8>> {
 
 pub(crate) fn decode_samples(bytes: &[u8]) -> io::Result<Vec<f32>> {
     if bytes.len() % 4 != 0 {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, "payload is not whole f32 samples"));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "payload is not whole f32 samples",
+        ));
     }
-    Ok(bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
+    Ok(bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect())
 }
 
 #[cfg(test)]
@@ -148,7 +169,10 @@ mod tests {
             index: 3,
             start: 16_000,
             end: 32_000,
-            decode: DecodeSettings { language: Some("en".into()), beam_size: None },
+            decode: DecodeSettings {
+                language: Some("en".into()),
+                beam_size: None,
+            },
             quality: crate::settings::Quality::High,
             transcript: None,
         });
@@ -165,7 +189,15 @@ mod tests {
         let empty: &[u8] = &[];
         assert!(read_frame::<_, Reply>(&mut &*empty).unwrap().is_none());
         let mut wire = Vec::new();
-        write_frame(&mut wire, &Reply::Failed { index: None, error: "x".into() }, &[1.0]).unwrap();
+        write_frame(
+            &mut wire,
+            &Reply::Failed {
+                index: None,
+                error: "x".into(),
+            },
+            &[1.0],
+        )
+        .unwrap();
         wire.truncate(wire.len() - 2);
         assert!(read_frame::<_, Reply>(&mut wire.as_slice()).is_err());
     }

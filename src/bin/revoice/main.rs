@@ -9,7 +9,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "revoice", version, about = "Same words, same moments, another voice: an offline voice changer for recorded speech.")]
+#[command(
+    name = "revoice",
+    version,
+    about = "Same words, same moments, another voice: an offline voice changer for recorded speech."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -21,7 +25,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Convert recordings into another voice.
-    Convert(convert::ConvertArgs),
+    Convert(Box<convert::ConvertArgs>),
     /// List the installed voices.
     Voices {
         /// Print JSON instead of a table.
@@ -51,10 +55,16 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(&cli.log);
     let result = match cli.command {
-        Command::Convert(args) => convert::run(args),
+        Command::Convert(args) => convert::run(*args),
         Command::Voices { json } => convert::list_voices(json),
-        Command::Models { action: None, verify } => convert::models_status(verify),
-        Command::Models { action: Some(ModelsAction::Prepare), .. } => convert::models_prepare(),
+        Command::Models {
+            action: None,
+            verify,
+        } => convert::models_status(verify),
+        Command::Models {
+            action: Some(ModelsAction::Prepare),
+            ..
+        } => convert::models_prepare(),
         Command::Worker => revoice::workers::serve_stdio().map_err(|e| e.to_string()),
     };
     match result {
@@ -68,7 +78,14 @@ fn main() -> ExitCode {
 
 fn init_logging(level: &str) {
     // Symphonia logs its probing attempts as errors; the decode stage reports what matters.
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{level},symphonia_core=off,symphonia=off")));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!("{level},symphonia_core=off,symphonia=off"))
+    });
+    use std::io::IsTerminal;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .init();
 }

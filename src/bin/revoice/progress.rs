@@ -26,8 +26,18 @@ pub struct Bars {
 impl Bars {
     /// Bars drawn on stderr, or nothing at all (`--json`, or stderr is not a terminal).
     pub fn new(visible: bool) -> Arc<Self> {
-        let target = if visible { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
-        Arc::new(Self { multi: MultiProgress::with_draw_target(target), state: Mutex::new(State { bar: None, workers: Vec::new() }) })
+        let target = if visible {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        Arc::new(Self {
+            multi: MultiProgress::with_draw_target(target),
+            state: Mutex::new(State {
+                bar: None,
+                workers: Vec::new(),
+            }),
+        })
     }
 
     pub fn sink(self: &Arc<Self>) -> ProgressSink {
@@ -36,23 +46,41 @@ impl Bars {
     }
 
     fn on(&self, p: Progress) {
-        let Ok(mut st) = self.state.lock() else { return };
+        let Ok(mut st) = self.state.lock() else {
+            return;
+        };
         match p {
-            Progress::FileStarted { input, chunks, parallelism, .. } => {
+            Progress::FileStarted {
+                input,
+                chunks,
+                parallelism,
+                ..
+            } => {
                 let bar = self.multi.add(ProgressBar::new(chunks as u64));
                 bar.set_style(
                     ProgressStyle::with_template("{prefix:.bold} [{bar:30}] {pos}/{len} chunks {elapsed_precise} (eta {eta})\n  {msg}")
                         .unwrap_or_else(|_| ProgressStyle::default_bar())
                         .progress_chars("=> "),
                 );
-                bar.set_prefix(input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+                bar.set_prefix(
+                    input
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                );
                 st.workers = vec![Tally::default(); parallelism.workers];
                 st.bar = Some(bar);
             }
             Progress::Pool(e) => {
                 let (slot, change): (usize, fn(&mut Tally)) = match e {
-                    PoolEvent::ChunkDone { slot, cached: true, .. } => (slot, |t| t.cached += 1),
-                    PoolEvent::ChunkDone { slot, cached: false, .. } => (slot, |t| t.done += 1),
+                    PoolEvent::ChunkDone {
+                        slot, cached: true, ..
+                    } => (slot, |t| t.cached += 1),
+                    PoolEvent::ChunkDone {
+                        slot,
+                        cached: false,
+                        ..
+                    } => (slot, |t| t.done += 1),
                     PoolEvent::ChunkFailed { slot, .. } => (slot, |t| t.failed += 1),
                     _ => return,
                 };
@@ -92,7 +120,15 @@ fn worker_line(workers: &[Tally]) -> String {
     workers
         .iter()
         .enumerate()
-        .map(|(i, t)| format!("W{}: {} done, {} cached, {} failed", i + 1, t.done, t.cached, t.failed))
+        .map(|(i, t)| {
+            format!(
+                "W{}: {} done, {} cached, {} failed",
+                i + 1,
+                t.done,
+                t.cached,
+                t.failed
+            )
+        })
         .collect::<Vec<_>>()
         .join(" | ")
 }
@@ -133,7 +169,17 @@ mod tests {
 
     #[test]
     fn worker_tallies_read_naturally() {
-        let line = worker_line(&[Tally { done: 12, cached: 3, failed: 0 }, Tally::default()]);
-        assert_eq!(line, "W1: 12 done, 3 cached, 0 failed | W2: 0 done, 0 cached, 0 failed");
+        let line = worker_line(&[
+            Tally {
+                done: 12,
+                cached: 3,
+                failed: 0,
+            },
+            Tally::default(),
+        ]);
+        assert_eq!(
+            line,
+            "W1: 12 done, 3 cached, 0 failed | W2: 0 done, 0 cached, 0 failed"
+        );
     }
 }
