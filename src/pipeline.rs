@@ -182,7 +182,7 @@ impl Engine {
         let cached = inputs.iter().filter(|i| i.job.transcript.is_some()).count();
         let parallelism = settings::parallelism(
             settings::machine_cores(),
-            settings::available_memory_mib(),
+            crate::memory::available_mib(),
             chunks.len(),
             self.settings.workers,
             self.settings.threads,

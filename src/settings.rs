@@ -104,20 +104,6 @@ pub fn machine_cores() -> usize {
         .unwrap_or(1)
 }
 
-/// MemAvailable from /proc/meminfo, in MiB (4 GiB where unknown).
-pub fn available_memory_mib() -> u64 {
-    std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("MemAvailable:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<u64>().ok())
-        })
-        .map(|kib| kib / 1024)
-        .unwrap_or(4096)
-}
-
 /// The decoding settings for a language choice ("auto" or a code) and a quality.
 pub fn decode_settings(language: &str, quality: Quality) -> DecodeSettings {
     let language = match language.trim() {

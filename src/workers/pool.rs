@@ -10,7 +10,7 @@
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::process::Stdio;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -100,6 +100,8 @@ struct WorkerProcess {
     stdin: ChildStdin,
     stdout: ChildStdout,
     pid: u32,
+    /// The worker's most recent stderr line, for error messages.
+    last_log: Arc<Mutex<Option<String>>>,
 }
 
 pub struct WorkerPool {
@@ -288,11 +290,14 @@ impl WorkerProcess {
     }
 
     async fn send(&mut self, frame: &[u8]) -> Result<(), String> {
-        self.stdin
-            .write_all(frame)
-            .await
-            .map_err(|e| self.died(e))?;
-        self.stdin.flush().await.map_err(|e| self.died(e))
+        let sent = match self.stdin.write_all(frame).await {
+            Ok(()) => self.stdin.flush().await,
+            Err(e) => Err(e),
+        };
+        match sent {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.died(e).await),
+        }
     }
 
     async fn receive(&mut self) -> Result<(Reply, Vec<f32>), String> {
@@ -304,20 +309,30 @@ impl WorkerProcess {
     }
 
     async fn read_block(&mut self) -> Result<Vec<u8>, String> {
-        let len = self.stdout.read_u32_le().await.map_err(|e| self.died(e))? as usize;
-        let mut buf = vec![0u8; len];
-        self.stdout
-            .read_exact(&mut buf)
-            .await
-            .map_err(|e| self.died(e))?;
-        Ok(buf)
+        let read = match self.stdout.read_u32_le().await {
+            Ok(len) => {
+                let mut buf = vec![0u8; len as usize];
+                self.stdout.read_exact(&mut buf).await.map(|_| buf)
+            }
+            Err(e) => Err(e),
+        };
+        match read {
+            Ok(buf) => Ok(buf),
+            Err(e) => Err(self.died(e).await),
+        }
     }
 
-    /// Describe a broken pipe as what it usually is: the worker process died.
-    fn died(&mut self, e: std::io::Error) -> String {
-        match self.child.try_wait() {
-            Ok(Some(status)) => format!("worker {} exited ({status})", self.pid),
+    /// Describe a broken pipe as what it usually is: the worker process died, with its
+    /// exit status and last log line (a panic message, say).
+    async fn died(&mut self, e: std::io::Error) -> String {
+        let status = tokio::time::timeout(Duration::from_secs(2), self.child.wait()).await;
+        let what = match status {
+            Ok(Ok(status)) => format!("worker {} exited ({status})", self.pid),
             _ => format!("worker {} connection lost: {e}", self.pid),
+        };
+        match self.last_log.lock().ok().and_then(|l| l.clone()) {
+            Some(line) => format!("{what}; its last log line: {line}"),
+            None => what,
         }
     }
 }
@@ -345,12 +360,14 @@ async fn spawn_worker(
     else {
         return Err(spawn_err("no pipes to the worker".into()));
     };
-    tokio::spawn(forward_logs(slot, pid, stderr));
+    let last_log = Arc::new(Mutex::new(None));
+    tokio::spawn(forward_logs(slot, pid, stderr, last_log.clone()));
     let mut w = WorkerProcess {
         child,
         stdin,
         stdout,
         pid,
+        last_log,
     };
     let setup = Request::Setup {
         protocol: PROTOCOL_VERSION,
@@ -368,10 +385,18 @@ async fn spawn_worker(
 }
 
 /// Worker stderr (its tracing logs) goes to our log at debug level.
-async fn forward_logs(slot: usize, pid: u32, stderr: tokio::process::ChildStderr) {
+async fn forward_logs(
+    slot: usize,
+    pid: u32,
+    stderr: tokio::process::ChildStderr,
+    last: Arc<Mutex<Option<String>>>,
+) {
     let mut lines = BufReader::new(stderr).lines();
     while let Ok(Some(line)) = lines.next_line().await {
         debug!(target: "revoice::worker", slot, pid, "{line}");
+        if let Ok(mut l) = last.lock() {
+            *l = Some(line);
+        }
     }
 }
 

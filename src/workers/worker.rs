@@ -178,29 +178,11 @@ pub fn serve_stdio() -> Result<(), WorkerError> {
     };
     if protocol != PROTOCOL_VERSION {
         let error = format!("protocol {protocol} requested, this worker speaks {PROTOCOL_VERSION}");
-        write_frame(
-            &mut out,
-            &Reply::Failed {
-                index: None,
-                error: error.clone(),
-            },
-            &[],
-        )?;
-        return Err(WorkerError::Protocol(error));
+        return refuse(&mut out, error);
     }
     let mut worker = match Worker::load(&setup) {
         Ok(w) => w,
-        Err(error) => {
-            write_frame(
-                &mut out,
-                &Reply::Failed {
-                    index: None,
-                    error: error.clone(),
-                },
-                &[],
-            )?;
-            return Err(WorkerError::Protocol(error));
-        }
+        Err(error) => return refuse(&mut out, error),
     };
     let ready = Reply::Ready {
         protocol: PROTOCOL_VERSION,
@@ -226,6 +208,19 @@ pub fn serve_stdio() -> Result<(), WorkerError> {
     }
     out.flush()?;
     Ok(())
+}
+
+/// Tell the supervisor why this worker cannot serve, then stop.
+fn refuse(out: &mut impl Write, error: String) -> Result<(), WorkerError> {
+    write_frame(
+        out,
+        &Reply::Failed {
+            index: None,
+            error: error.clone(),
+        },
+        &[],
+    )?;
+    Err(WorkerError::Protocol(error))
 }
 
 /// Take the real stdout for protocol frames and send anything else printed to fd 1 to stderr.
