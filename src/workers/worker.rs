@@ -22,6 +22,7 @@ use crate::asr::{Recognizer, ASR_RATE};
 use crate::assemble::Timeline;
 use crate::audio::rescale_pos;
 use crate::prosody::fit::{fit_segment, Speaker};
+use crate::prosody::phrases;
 use crate::settings::Quality;
 use crate::transcript::Transcript;
 use crate::tts::PiperVoice;
@@ -101,7 +102,7 @@ impl Worker {
             ),
         };
         millis.recognition = t.elapsed().as_millis() as u64;
-        let audio = self.render(job, &transcript, &mut millis)?;
+        let audio = self.render(job, samples, &transcript, &mut millis)?;
         let done = ChunkDone {
             index: job.index,
             transcript,
@@ -113,9 +114,12 @@ impl Worker {
         Ok((done, audio))
     }
 
+    /// Speak every phrase of every segment at its original place, fitted to the part of its
+    /// span where the original is audible.
     fn render(
         &mut self,
         job: &ChunkJob,
+        samples: &[f32],
         transcript: &Transcript,
         millis: &mut StageMillis,
     ) -> Result<Vec<f32>, String> {
@@ -123,12 +127,15 @@ impl Worker {
         let chunk_start = rescale_pos(job.start, ASR_RATE, rate);
         let chunk_len = rescale_pos(job.end, ASR_RATE, rate) - chunk_start;
         let mut timeline = Timeline::silent(chunk_len, rate);
-        for seg in &transcript.segments {
-            let (start_ms, end_ms) = speech_span(seg);
-            let start = ms_to_pos(start_ms, rate).saturating_sub(chunk_start);
-            let end = ms_to_pos(end_ms, rate)
-                .saturating_sub(chunk_start)
-                .min(chunk_len);
+        let phrases = transcript.segments.iter().flat_map(phrases::split);
+        for phrase in phrases {
+            // The phrase on the 16 kHz chunk, tightened to where it is audible...
+            let at = |ms: u64| ms_to_pos(ms, ASR_RATE).saturating_sub(job.start);
+            let (a, b) =
+                phrases::audible_span(samples, ASR_RATE, at(phrase.start_ms), at(phrase.end_ms));
+            // ...then on the voice's timeline.
+            let start = rescale_pos(a, ASR_RATE, rate);
+            let end = rescale_pos(b, ASR_RATE, rate).min(chunk_len);
             if end <= start {
                 continue;
             }
@@ -139,26 +146,17 @@ impl Worker {
             };
             let (clip, fit) = fit_segment(
                 &mut voice,
-                &seg.text,
+                &phrase.text,
                 end - start,
                 job.quality != Quality::Fast,
             )?;
             let synthesis = voice.spent;
-            debug!(segment = %seg.text, ?fit, "fitted");
+            debug!(phrase = %phrase.text, ?fit, "fitted");
             millis.synthesis += synthesis.as_millis() as u64;
             millis.fit += t.elapsed().saturating_sub(synthesis).as_millis() as u64;
             timeline.place(start, &clip);
         }
         Ok(timeline.samples)
-    }
-}
-
-/// The span a segment's speech occupies: its first word's start to its last word's end
-/// (tighter than the segment's own times, which include pauses), else the segment's times.
-fn speech_span(seg: &crate::transcript::Segment) -> (u64, u64) {
-    match (seg.words.first(), seg.words.last()) {
-        (Some(first), Some(last)) if last.end_ms > first.start_ms => (first.start_ms, last.end_ms),
-        _ => (seg.start_ms, seg.end_ms),
     }
 }
 
@@ -239,34 +237,6 @@ fn protocol_stdout() -> Result<File, WorkerError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transcript::{Segment, Word};
-
-    fn word(start_ms: u64, end_ms: u64) -> Word {
-        Word {
-            text: "w".into(),
-            start_ms,
-            end_ms,
-            probability: 1.0,
-        }
-    }
-
-    #[test]
-    fn speech_span_prefers_word_times() {
-        let seg = Segment {
-            text: "a b".into(),
-            start_ms: 0,
-            end_ms: 5_000,
-            words: vec![word(400, 900), word(1_000, 2_300)],
-        };
-        assert_eq!(speech_span(&seg), (400, 2_300));
-        let bare = Segment {
-            text: "a".into(),
-            start_ms: 100,
-            end_ms: 800,
-            words: vec![],
-        };
-        assert_eq!(speech_span(&bare), (100, 800));
-    }
 
     #[test]
     fn milliseconds_map_to_samples() {
