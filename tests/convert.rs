@@ -167,7 +167,7 @@ fn a_hung_worker_is_replaced_after_the_timeout() {
         .unwrap();
     let out = out_dir().path().join("jfk-hung.wav");
     let mut s = settings(1, None);
-    s.chunk_timeout = Some(Duration::from_secs(25));
+    s.chunk_timeout = Some(Duration::from_secs(45));
     let (r, events) = run_with(
         s,
         &corpus("jfk.flac"),
