@@ -71,6 +71,10 @@ pub fn run(args: ConvertArgs) -> Result<(), String> {
         ));
     }
     let jobs = plan_jobs(&args)?;
+    if jobs.is_empty() {
+        eprintln!("revoice: nothing to do: every output exists already (use --overwrite)");
+        return Ok(());
+    }
     let settings = resolve_settings(&args)?;
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| format!("cannot start async runtime: {e}"))?;
@@ -156,6 +160,10 @@ fn plan_jobs(args: &ConvertArgs) -> Result<Vec<(PathBuf, PathBuf)>, String> {
         }
         return Ok(vec![(inputs.remove(0), out.clone())]);
     }
+    if let Some(dir) = &args.out_dir {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("{}: cannot create output folder: {e}", dir.display()))?;
+    }
     let mut jobs = Vec::new();
     for input in inputs {
         let output = default_output(&input, args.out_dir.as_deref(), &args.format);
@@ -168,9 +176,6 @@ fn plan_jobs(args: &ConvertArgs) -> Result<Vec<(PathBuf, PathBuf)>, String> {
             continue;
         }
         jobs.push((input, output));
-    }
-    if jobs.is_empty() {
-        return Err("nothing to do: every output exists already (use --overwrite)".into());
     }
     Ok(jobs)
 }
