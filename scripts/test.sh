@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --no-demo
+cargo fmt --all -- --check
+cargo clippy --release --locked --workspace --all-targets -- -D warnings
 cargo test --release --locked --workspace -- --test-threads=1
