@@ -69,6 +69,8 @@ impl Bars {
                         .unwrap_or_default(),
                 );
                 st.workers = vec![Tally::default(); parallelism.workers];
+                bar.set_message(worker_line(&st.workers));
+                bar.enable_steady_tick(std::time::Duration::from_millis(500));
                 st.bar = Some(bar);
             }
             Progress::Pool(e) => {
