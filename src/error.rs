@@ -19,4 +19,6 @@ pub enum Error {
     Workers(#[from] crate::workers::PoolError),
     #[error(transparent)]
     Device(#[from] crate::settings::DeviceError),
+    #[error(transparent)]
+    Options(#[from] crate::options::OptionsError),
 }

@@ -15,6 +15,7 @@ pub mod encode;
 mod error;
 pub mod memory;
 pub mod models;
+pub mod options;
 pub mod pipeline;
 pub mod prosody;
 pub mod resample;

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use revoice::models::ModelsDir;
+use revoice::options::{Options, WorkerCommand};
 use revoice::pipeline::{ConvertSettings, Engine, Summary};
 use revoice::settings::{Device, Quality};
 use tokio_util::sync::CancellationToken;
@@ -64,12 +65,6 @@ pub struct ConvertArgs {
 }
 
 pub fn run(args: ConvertArgs) -> Result<(), String> {
-    if !(args.chunk_secs >= 5.0 && args.chunk_secs <= 600.0) {
-        return Err(format!(
-            "--chunk-secs {}: choose between 5 and 600 seconds",
-            args.chunk_secs
-        ));
-    }
     let jobs = plan_jobs(&args)?;
     if jobs.is_empty() {
         eprintln!("revoice: nothing to do: every output exists already (use --overwrite)");
@@ -216,29 +211,9 @@ fn default_output(input: &Path, out_dir: Option<&Path>, format: &str) -> PathBuf
 }
 
 fn resolve_settings(args: &ConvertArgs) -> Result<ConvertSettings, String> {
-    args.device.use_gpu().map_err(|e| e.to_string())?;
-    let models = ModelsDir::locate().map_err(|e| e.to_string())?;
-    let whisper_model = models.whisper_model(&args.model);
-    if let Some(name) = whisper_model
-        .file_name()
-        .and_then(|n| n.to_str())
-        .filter(|_| whisper_model.starts_with(models.root()))
-    {
-        models.ensure(&[name]).map_err(|e| e.to_string())?;
-    } else if !whisper_model.is_file() {
-        return Err(format!(
-            "{}: no such Whisper model file",
-            whisper_model.display()
-        ));
-    }
-    let onnxruntime = models.onnxruntime_lib().map_err(|e| e.to_string())?;
-    let voice = find_voice(&models.voices_dir(), &args.voice)?;
-    let worker_exe =
-        std::env::current_exe().map_err(|e| format!("cannot find own executable: {e}"))?;
-    Ok(ConvertSettings {
-        whisper_model,
-        voice,
-        onnxruntime,
+    let options = Options {
+        voice: args.voice.clone(),
+        model: args.model.clone(),
         language: args.language.clone(),
         quality: args.quality,
         device: args.device,
@@ -246,37 +221,10 @@ fn resolve_settings(args: &ConvertArgs) -> Result<ConvertSettings, String> {
         threads: args.threads,
         chunk_secs: args.chunk_secs,
         use_cache: !args.no_cache,
-        cache_dir: None,
-        worker_exe,
-        worker_args: vec!["worker".into()],
-        chunk_timeout: None,
-    })
-}
-
-/// A voice by path, exact id, or unique part of an id.
-fn find_voice(dir: &Path, wanted: &str) -> Result<PathBuf, String> {
-    let as_path = Path::new(wanted);
-    if as_path.extension().is_some_and(|e| e == "onnx") {
-        return if as_path.is_file() {
-            Ok(as_path.to_path_buf())
-        } else {
-            Err(format!("voice {wanted}: no such file"))
-        };
-    }
-    let voices = revoice::tts::list_voices(dir);
-    if let Some(v) = voices.iter().find(|v| v.id == wanted) {
-        return Ok(v.onnx.clone());
-    }
-    let matching: Vec<_> = voices.iter().filter(|v| v.id.contains(wanted)).collect();
-    match matching.as_slice() {
-        [one] => Ok(one.onnx.clone()),
-        [] => Err(format!(
-            "voice '{wanted}' is not installed in {} (installed: {}); run `revoice models prepare` or drop a Piper voice (.onnx + .onnx.json) there",
-            dir.display(),
-            if voices.is_empty() { "none".to_string() } else { voices.iter().map(|v| v.id.as_str()).collect::<Vec<_>>().join(", ") }
-        )),
-        many => Err(format!("voice '{wanted}' matches several: {}", many.iter().map(|v| v.id.as_str()).collect::<Vec<_>>().join(", "))),
-    }
+    };
+    let models = ModelsDir::locate().map_err(|e| e.to_string())?;
+    let worker = WorkerCommand::this_exe().map_err(|e| e.to_string())?;
+    options.resolve(&models, worker).map_err(|e| e.to_string())
 }
 
 pub fn list_voices(json: bool) -> Result<(), String> {

@@ -1,0 +1,222 @@
+//! What a user chooses for a conversion, by name ("en_US-joe-medium", "base", "auto"), and
+//! how those names become files. The CLI's flags, the app's controls and presets are all
+//! [`Options`]; [`Options::resolve`] turns them into the engine's [`ConvertSettings`].
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::models::{ModelsDir, ModelsError};
+use crate::pipeline::ConvertSettings;
+use crate::settings::{Device, DeviceError, Quality};
+use crate::tts::{list_voices, VoiceInfo};
+
+#[derive(Debug, Error)]
+pub enum OptionsError {
+    #[error(transparent)]
+    Models(#[from] ModelsError),
+    #[error(transparent)]
+    Device(#[from] DeviceError),
+    #[error("{0}: no such Whisper model file")]
+    NoModelFile(PathBuf),
+    #[error("voice {0}: no such file")]
+    NoVoiceFile(PathBuf),
+    #[error("voice '{wanted}' is not installed in {dir} (installed: {installed}); run `revoice models prepare` or drop a Piper voice (.onnx + .onnx.json) there")]
+    UnknownVoice {
+        wanted: String,
+        dir: PathBuf,
+        installed: String,
+    },
+    #[error("voice '{wanted}' matches several: {matches}")]
+    AmbiguousVoice { wanted: String, matches: String },
+    #[error("chunk length {0} s: choose between 5 and 600 seconds")]
+    ChunkLength(f64),
+    #[error("cannot find the revoice executable to start workers: {0}")]
+    WorkerExe(std::io::Error),
+}
+
+/// A conversion's choices. Presets are files of this (TOML); missing fields take defaults.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Options {
+    /// Voice id, a unique part of one, or a path to a `.onnx` voice.
+    pub voice: String,
+    /// `tiny.en`, `base`, or a path to a GGML Whisper model.
+    pub model: String,
+    /// `auto` or a language code.
+    pub language: String,
+    pub quality: Quality,
+    pub device: Device,
+    /// `None`: chosen from cores, memory and chunk count.
+    pub workers: Option<usize>,
+    pub threads: Option<usize>,
+    pub chunk_secs: f64,
+    pub use_cache: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            voice: "en_US-joe-medium".into(),
+            model: "base".into(),
+            language: "auto".into(),
+            quality: Quality::Normal,
+            device: Device::Auto,
+            workers: None,
+            threads: None,
+            chunk_secs: 60.0,
+            use_cache: true,
+        }
+    }
+}
+
+/// How to start a worker process: an executable and its arguments.
+#[derive(Debug, Clone)]
+pub struct WorkerCommand {
+    pub exe: PathBuf,
+    pub args: Vec<String>,
+}
+
+impl WorkerCommand {
+    /// This very executable, started as `<exe> worker`.
+    pub fn this_exe() -> Result<Self, OptionsError> {
+        let exe = std::env::current_exe().map_err(OptionsError::WorkerExe)?;
+        Ok(Self {
+            exe,
+            args: vec!["worker".into()],
+        })
+    }
+}
+
+impl Options {
+    /// Check every choice and find its files; errors say what is wrong and how to fix it.
+    pub fn resolve(
+        &self,
+        models: &ModelsDir,
+        worker: WorkerCommand,
+    ) -> Result<ConvertSettings, OptionsError> {
+        if !(5.0..=600.0).contains(&self.chunk_secs) {
+            return Err(OptionsError::ChunkLength(self.chunk_secs));
+        }
+        self.device.use_gpu()?;
+        let whisper_model = resolve_model(models, &self.model)?;
+        let onnxruntime = models.onnxruntime_lib()?;
+        let voice = find_voice(&models.voices_dir(), &self.voice)?.onnx;
+        Ok(ConvertSettings {
+            whisper_model,
+            voice,
+            onnxruntime,
+            language: self.language.clone(),
+            quality: self.quality,
+            device: self.device,
+            workers: self.workers,
+            threads: self.threads,
+            chunk_secs: self.chunk_secs,
+            use_cache: self.use_cache,
+            cache_dir: None,
+            worker_exe: worker.exe,
+            worker_args: worker.args,
+            chunk_timeout: None,
+        })
+    }
+}
+
+/// A model name from the manifest (checked), or a path to a model file of the user's.
+fn resolve_model(models: &ModelsDir, name: &str) -> Result<PathBuf, OptionsError> {
+    let path = models.whisper_model(name);
+    let in_manifest =
+        path.starts_with(models.root()) && path.extension().is_some_and(|e| e == "bin");
+    match path.file_name().and_then(|n| n.to_str()) {
+        Some(file) if in_manifest => {
+            models.ensure(&[file])?;
+            Ok(path)
+        }
+        _ if path.is_file() => Ok(path),
+        _ => Err(OptionsError::NoModelFile(path)),
+    }
+}
+
+/// A voice by path, exact id, or unique part of an id.
+pub fn find_voice(dir: &Path, wanted: &str) -> Result<VoiceInfo, OptionsError> {
+    let as_path = Path::new(wanted);
+    if as_path.extension().is_some_and(|e| e == "onnx") {
+        let parent = as_path.parent().unwrap_or(Path::new("."));
+        return list_voices(parent)
+            .into_iter()
+            .find(|v| v.onnx.file_name() == as_path.file_name())
+            .ok_or_else(|| OptionsError::NoVoiceFile(as_path.to_path_buf()));
+    }
+    let voices = list_voices(dir);
+    if let Some(v) = voices.iter().find(|v| v.id == wanted) {
+        return Ok(v.clone());
+    }
+    let ids = |vs: &[&VoiceInfo]| {
+        vs.iter()
+            .map(|v| v.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let matching: Vec<&VoiceInfo> = voices.iter().filter(|v| v.id.contains(wanted)).collect();
+    match matching.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => Err(OptionsError::UnknownVoice {
+            wanted: wanted.to_string(),
+            dir: dir.to_path_buf(),
+            installed: if voices.is_empty() {
+                "none".into()
+            } else {
+                ids(&voices.iter().collect::<Vec<_>>())
+            },
+        }),
+        many => Err(OptionsError::AmbiguousVoice {
+            wanted: wanted.to_string(),
+            matches: ids(many),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_preset_needs_only_what_differs_from_the_defaults() {
+        let o: Options = toml::from_str("quality = \"high\"\nworkers = 2\n").unwrap();
+        assert_eq!(o.quality, Quality::High);
+        assert_eq!(o.workers, Some(2));
+        assert_eq!(o.voice, Options::default().voice);
+    }
+
+    #[test]
+    fn a_misspelt_preset_field_is_an_error() {
+        assert!(toml::from_str::<Options>("qualty = \"high\"\n").is_err());
+    }
+
+    #[test]
+    fn chunk_length_out_of_range_is_refused_first() {
+        let models = ModelsDir::at(std::env::temp_dir().join("revoice-no-models"));
+        let o = Options {
+            chunk_secs: 1.0,
+            ..Options::default()
+        };
+        let worker = WorkerCommand {
+            exe: "x".into(),
+            args: vec![],
+        };
+        assert!(matches!(
+            o.resolve(&models, worker),
+            Err(OptionsError::ChunkLength(_))
+        ));
+    }
+
+    #[test]
+    fn unknown_voices_list_what_is_installed() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = find_voice(dir.path(), "nobody").unwrap_err().to_string();
+        assert!(
+            err.contains("nobody") && err.contains("installed: none"),
+            "{err}"
+        );
+    }
+}
