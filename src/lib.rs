@@ -17,6 +17,7 @@ pub mod memory;
 pub mod models;
 pub mod options;
 pub mod pipeline;
+pub mod presets;
 pub mod prosody;
 pub mod resample;
 pub mod settings;

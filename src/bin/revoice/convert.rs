@@ -7,6 +7,7 @@ use clap::Args;
 use revoice::models::ModelsDir;
 use revoice::options::{Options, WorkerCommand};
 use revoice::pipeline::{ConvertSettings, Engine, Summary};
+use revoice::presets::{self, Preset, UserPresets};
 use revoice::settings::{Device, Quality};
 use tokio_util::sync::CancellationToken;
 
@@ -31,28 +32,36 @@ pub struct ConvertArgs {
     /// Output format when the name is chosen for you.
     #[arg(long, default_value = "wav", value_parser = ["wav", "flac"])]
     format: String,
-    /// Voice id (see `revoice voices`), a unique part of it, or a path to a .onnx voice.
-    #[arg(long, default_value = "en_US-joe-medium")]
-    voice: String,
-    /// Whisper model: tiny.en (English only, fastest), base (multilingual) or a .bin path.
-    #[arg(long, default_value = "base")]
-    model: String,
-    /// Language of the speech: auto (detected per chunk) or a code such as en, ru, de.
-    #[arg(long, default_value = "auto")]
-    language: String,
+    /// Start from a preset (see `revoice presets`); the options below override it.
+    #[arg(long)]
+    preset: Option<String>,
+    /// Voice id (see `revoice voices`), a unique part of it, or a path to a .onnx voice
+    /// [default: en_US-joe-medium].
+    #[arg(long)]
+    voice: Option<String>,
+    /// Whisper model: tiny.en (English only, fastest), base (multilingual) or a .bin path
+    /// [default: base].
+    #[arg(long)]
+    model: Option<String>,
+    /// Language of the speech: auto (detected per chunk) or a code such as en, ru, de
+    /// [default: auto].
+    #[arg(long)]
+    language: Option<String>,
     /// Worker processes (default: from cores, memory and chunk count).
     #[arg(long)]
     workers: Option<usize>,
     /// Threads per worker (default: cores / workers).
     #[arg(long)]
     threads: Option<usize>,
-    /// Target chunk length in seconds; each cut moves to the nearest pause.
-    #[arg(long, default_value_t = 60.0)]
-    chunk_secs: f64,
-    #[arg(long, value_enum, default_value_t = Quality::Normal)]
-    quality: Quality,
-    #[arg(long, value_enum, default_value_t = Device::Auto)]
-    device: Device,
+    /// Target chunk length in seconds; each cut moves to the nearest pause [default: 60].
+    #[arg(long)]
+    chunk_secs: Option<f64>,
+    /// fast, normal or high [default: normal].
+    #[arg(long, value_enum)]
+    quality: Option<Quality>,
+    /// auto, cpu or cuda [default: auto].
+    #[arg(long, value_enum)]
+    device: Option<Device>,
     /// Recognise again even when the transcript cache has the chunk.
     #[arg(long)]
     no_cache: bool,
@@ -211,20 +220,66 @@ fn default_output(input: &Path, out_dir: Option<&Path>, format: &str) -> PathBuf
 }
 
 fn resolve_settings(args: &ConvertArgs) -> Result<ConvertSettings, String> {
-    let options = Options {
-        voice: args.voice.clone(),
-        model: args.model.clone(),
-        language: args.language.clone(),
-        quality: args.quality,
-        device: args.device,
-        workers: args.workers,
-        threads: args.threads,
-        chunk_secs: args.chunk_secs,
-        use_cache: !args.no_cache,
+    let mut options = match &args.preset {
+        Some(name) => find_preset(name)?.options,
+        None => Options::default(),
     };
+    macro_rules! set {
+        ($($field:ident),*) => {$(if let Some(v) = &args.$field { options.$field = v.clone(); })*};
+    }
+    set!(voice, model, language, chunk_secs, quality, device);
+    options.workers = args.workers.or(options.workers);
+    options.threads = args.threads.or(options.threads);
+    if args.no_cache {
+        options.use_cache = false;
+    }
     let models = ModelsDir::locate().map_err(|e| e.to_string())?;
     let worker = WorkerCommand::this_exe().map_err(|e| e.to_string())?;
     options.resolve(&models, worker).map_err(|e| e.to_string())
+}
+
+/// Every preset: built-in first, then the user's.
+fn all_presets() -> Result<Vec<Preset>, String> {
+    let mut all = presets::built_in().map_err(|e| e.to_string())?;
+    if let Ok(user) = UserPresets::default_location() {
+        all.extend(user.list());
+    }
+    Ok(all)
+}
+
+/// A preset by name (case-insensitive) or by its file name (draft, natural, best).
+fn find_preset(name: &str) -> Result<Preset, String> {
+    let all = all_presets()?;
+    let wanted = name.to_lowercase();
+    let by_name = all.iter().position(|p| p.name.to_lowercase() == wanted);
+    let by_file = ["draft", "natural", "best"]
+        .iter()
+        .position(|f| *f == wanted);
+    match by_name.or(by_file) {
+        Some(i) => Ok(all[i].clone()),
+        None => Err(format!(
+            "no preset named '{name}' (presets: {})",
+            all.iter()
+                .map(|p| p.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+pub fn list_presets() -> Result<(), String> {
+    for p in all_presets()? {
+        let o = &p.options;
+        let kind = if p.built_in { "built-in" } else { "yours" };
+        println!(
+            "{:<16} {:<9} voice {}, model {}, language {}, quality {:?}, chunks {} s  - {}",
+            p.name, kind, o.voice, o.model, o.language, o.quality, o.chunk_secs, p.description
+        );
+    }
+    if let Ok(user) = UserPresets::default_location() {
+        println!("\nYour presets live in {}", user.dir().display());
+    }
+    Ok(())
 }
 
 pub fn list_voices(json: bool) -> Result<(), String> {

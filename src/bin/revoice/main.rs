@@ -26,6 +26,8 @@ struct Cli {
 enum Command {
     /// Convert recordings into another voice.
     Convert(Box<convert::ConvertArgs>),
+    /// List the presets (built-in and your own).
+    Presets,
     /// List the installed voices.
     Voices {
         /// Print JSON instead of a table.
@@ -56,6 +58,7 @@ fn main() -> ExitCode {
     init_logging(&cli.log);
     let result = match cli.command {
         Command::Convert(args) => convert::run(*args),
+        Command::Presets => convert::list_presets(),
         Command::Voices { json } => convert::list_voices(json),
         Command::Models {
             action: None,
