@@ -23,6 +23,10 @@ APT_PACKAGES=(
   # test fixtures in other formats
   sox libsox-fmt-mp3 ffmpeg
   python3 python3-pip
+  # the desktop app (Tauri v2 on WebKitGTK)
+  libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev libssl-dev
+  # UI tests in a real browser, the app under a virtual display, screenshots
+  chromium xvfb xauth imagemagick x11-utils xdotool webkit2gtk-driver
 )
 
 step "system packages"
@@ -30,6 +34,8 @@ missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
+# Node.js for building and testing the UI: the machine's own if it has one, else Debian's.
+command -v npm >/dev/null || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
@@ -38,8 +44,11 @@ else
   echo "all ${#APT_PACKAGES[@]} present"
 fi
 
-step "build (release)"
-cargo build --release --locked
+step "user interface (ui/dist, embedded into the app at build time)"
+(cd ui && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } && npm run build)
+
+step "build (release: the engine, the revoice CLI, the revoice-app desktop app)"
+cargo build --release --locked --workspace
 BIN=target/release/revoice
 
 step "models"

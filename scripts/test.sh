@@ -7,3 +7,5 @@ scripts/setup.sh --no-demo
 cargo fmt --all -- --check
 cargo clippy --release --locked --workspace --all-targets -- -D warnings
 cargo test --release --locked --workspace -- --test-threads=1
+# The UI in Debian's Chromium with the backend mocked at the IPC boundary.
+(cd ui && npm test)

@@ -37,6 +37,7 @@ pub enum OptionsError {
 }
 
 /// A conversion's choices. Presets are files of this (TOML); missing fields take defaults.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Options {
@@ -120,6 +121,27 @@ impl Options {
             chunk_timeout: None,
         })
     }
+}
+
+/// Where a conversion of `input` goes when the user names a folder (or none) rather than a
+/// file: `talk.mp3` -> `talk.revoiced.wav`, in `out_dir` or beside the input.
+pub fn output_path(input: &Path, out_dir: Option<&Path>, format: &str) -> PathBuf {
+    let stem = input
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
+    let dir = out_dir
+        .map(Path::to_path_buf)
+        .or_else(|| input.parent().map(Path::to_path_buf))
+        .unwrap_or_default();
+    dir.join(format!("{stem}.revoiced.{format}"))
+}
+
+/// Whether a file is one of ours (`*.revoiced.*`), so folders can skip them.
+pub fn is_output(path: &Path) -> bool {
+    path.file_stem()
+        .and_then(|s| s.to_str())
+        .is_some_and(|s| s.ends_with(".revoiced"))
 }
 
 /// A model name from the manifest (checked), or a path to a model file of the user's.
@@ -208,6 +230,20 @@ mod tests {
             o.resolve(&models, worker),
             Err(OptionsError::ChunkLength(_))
         ));
+    }
+
+    #[test]
+    fn outputs_are_named_after_inputs() {
+        assert_eq!(
+            output_path(Path::new("/a/talk.mp3"), None, "wav"),
+            PathBuf::from("/a/talk.revoiced.wav")
+        );
+        assert_eq!(
+            output_path(Path::new("/a/talk.mp3"), Some(Path::new("/out")), "flac"),
+            PathBuf::from("/out/talk.revoiced.flac")
+        );
+        assert!(is_output(Path::new("/a/talk.revoiced.wav")));
+        assert!(!is_output(Path::new("/a/talk.wav")));
     }
 
     #[test]

@@ -46,6 +46,7 @@ pub struct ConvertSettings {
 }
 
 /// Progress of a conversion, for progress bars and the app.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Progress {
@@ -66,6 +67,7 @@ pub type ProgressSink = Arc<dyn Fn(Progress) + Send + Sync>;
 
 /// Seconds spent per stage. Recognition, synthesis and fit are summed over workers (they
 /// overlap in time); decode, assemble and encode run in the supervisor.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct StageSecs {
     pub decode: f64,
@@ -76,6 +78,7 @@ pub struct StageSecs {
     pub encode: f64,
 }
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     pub input: PathBuf,

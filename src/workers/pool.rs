@@ -56,6 +56,7 @@ pub struct PoolConfig {
 }
 
 /// What happens in the pool, for progress displays. `slot` counts from 0.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum PoolEvent {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use revoice::models::ModelsDir;
-use revoice::options::{Options, WorkerCommand};
+use revoice::options::{is_output, output_path, Options, WorkerCommand};
 use revoice::pipeline::{ConvertSettings, Engine, Summary};
 use revoice::presets::{self, Preset, UserPresets};
 use revoice::settings::{Device, Quality};
@@ -170,7 +170,7 @@ fn plan_jobs(args: &ConvertArgs) -> Result<Vec<(PathBuf, PathBuf)>, String> {
     }
     let mut jobs = Vec::new();
     for input in inputs {
-        let output = default_output(&input, args.out_dir.as_deref(), &args.format);
+        let output = output_path(&input, args.out_dir.as_deref(), &args.format);
         if output.exists() && !args.overwrite {
             eprintln!(
                 "revoice: skipping {}: {} exists (use --overwrite)",
@@ -189,7 +189,7 @@ fn audio_files_in(dir: &Path) -> Result<Vec<PathBuf>, String> {
         .map_err(|e| format!("{}: cannot read folder: {e}", dir.display()))?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && !is_our_output(p))
+        .filter(|p| p.is_file() && !is_output(p))
         .filter(|p| {
             p.extension()
                 .and_then(|e| e.to_str())
@@ -198,25 +198,6 @@ fn audio_files_in(dir: &Path) -> Result<Vec<PathBuf>, String> {
         .collect();
     files.sort();
     Ok(files)
-}
-
-fn is_our_output(path: &Path) -> bool {
-    path.file_stem()
-        .and_then(|s| s.to_str())
-        .is_some_and(|s| s.ends_with(".revoiced"))
-}
-
-/// `talk.mp3` -> `talk.revoiced.wav`, beside the input or in `out_dir`.
-fn default_output(input: &Path, out_dir: Option<&Path>, format: &str) -> PathBuf {
-    let stem = input
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "output".into());
-    let dir = out_dir
-        .map(Path::to_path_buf)
-        .or_else(|| input.parent().map(Path::to_path_buf))
-        .unwrap_or_default();
-    dir.join(format!("{stem}.revoiced.{format}"))
 }
 
 fn resolve_settings(args: &ConvertArgs) -> Result<ConvertSettings, String> {
@@ -360,23 +341,4 @@ pub fn models_prepare() -> Result<(), String> {
         println!("  ok       {name}");
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn outputs_are_named_after_inputs() {
-        assert_eq!(
-            default_output(Path::new("/a/talk.mp3"), None, "wav"),
-            PathBuf::from("/a/talk.revoiced.wav")
-        );
-        assert_eq!(
-            default_output(Path::new("/a/talk.mp3"), Some(Path::new("/out")), "flac"),
-            PathBuf::from("/out/talk.revoiced.flac")
-        );
-        assert!(is_our_output(Path::new("/a/talk.revoiced.wav")));
-        assert!(!is_our_output(Path::new("/a/talk.wav")));
-    }
 }

@@ -1,0 +1,122 @@
+//! Revoice desktop app: a thin Tauri layer over the `revoice` engine. Commands are in
+//! [`commands`], the IPC types in [`types`]; both are exported to TypeScript
+//! (`ui/src/bindings.ts`) from the one list in [`specta_builder`], so they cannot drift.
+
+pub mod commands;
+pub mod error;
+pub mod state;
+pub mod types;
+
+use std::path::PathBuf;
+
+use specta_typescript::Typescript;
+use tauri_specta::{collect_commands, collect_events, Builder};
+
+use crate::state::AppState;
+
+/// Every command and event the UI may use: registered with Tauri and exported to TypeScript.
+pub fn specta_builder() -> Builder<tauri::Wry> {
+    Builder::<tauri::Wry>::new()
+        .commands(collect_commands![
+            commands::app_info,
+            commands::list_voices,
+            commands::list_presets,
+            commands::save_preset,
+            commands::rename_preset,
+            commands::delete_preset,
+            commands::probe_files,
+            commands::choose_files,
+            commands::choose_folder,
+            commands::start_job,
+            commands::cancel_job,
+            commands::open_folder,
+            commands::open_log,
+            commands::load_ui_state,
+            commands::save_ui_state,
+        ])
+        .events(collect_events![types::JobEvent])
+        // The engine's 64-bit counts (samples, chunk indices, milliseconds) stay far below
+        // 2^53, so TypeScript's number holds them exactly.
+        .dangerously_cast_bigints_to_number()
+}
+
+/// Write the TypeScript bindings (the `bindings_are_up_to_date` test keeps them current).
+pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
+    specta_builder()
+        .export(Typescript::default(), path)
+        .map_err(|e| e.to_string())
+}
+
+/// Platform dirs: config (presets, remembered settings) and data (log).
+fn dirs() -> (PathBuf, PathBuf) {
+    match directories::ProjectDirs::from("org", "Revoice", "Revoice") {
+        Some(d) => (d.config_dir().to_path_buf(), d.data_dir().to_path_buf()),
+        None => (
+            std::env::temp_dir().join("revoice-config"),
+            std::env::temp_dir().join("revoice-data"),
+        ),
+    }
+}
+
+/// Logs go through `tracing` to `<data dir>/revoice.log` ("Open log" in the UI).
+fn init_logging(data_dir: &std::path::Path) -> PathBuf {
+    let log_file = data_dir.join("revoice.log");
+    let _ = std::fs::create_dir_all(data_dir);
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("info,symphonia_core=off,symphonia=off")
+    });
+    if let Ok(file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_file)
+    {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::sync::Mutex::new(file))
+            .with_ansi(false)
+            .try_init();
+    }
+    log_file
+}
+
+pub fn run() {
+    let (config_dir, data_dir) = dirs();
+    let log_file = init_logging(&data_dir);
+    tracing::info!("Revoice {} starting", env!("CARGO_PKG_VERSION"));
+    let builder = specta_builder();
+    let state = AppState::new(commands::user_presets(), log_file, config_dir);
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
+        .manage(state)
+        .invoke_handler(builder.invoke_handler())
+        .setup(move |app| {
+            builder.mount_events(app);
+            Ok(())
+        })
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        tracing::error!("the app stopped: {e}");
+        eprintln!("revoice-app: {e}");
+        std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    /// Regenerates ui/src/bindings.ts; fails if the committed file was stale, so Rust and
+    /// TypeScript cannot drift (run the test once locally to accept a change).
+    #[test]
+    fn bindings_are_up_to_date() {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/bindings.ts");
+        let before = std::fs::read_to_string(&path).unwrap_or_default();
+        super::export_bindings(&path).unwrap();
+        let after = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            before == after,
+            "ui/src/bindings.ts was stale and has been regenerated; commit it"
+        );
+    }
+}

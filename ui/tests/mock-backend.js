@@ -1,0 +1,104 @@
+// A stand-in for the Rust side at the IPC boundary, injected before the page loads: it
+// answers the same commands (by their wire names) and lets a test emit backend events.
+// Tests read what the page asked for from window.__mock.calls.
+(() => {
+  const callbacks = new Map();
+  const listeners = new Map(); // event name -> [handler ids]
+  let nextId = 1;
+  const calls = [];
+  const pendingJobs = new Map(); // id -> {resolve, reject}
+  const presets = [
+    { name: "Fast draft", description: "Quickest", built_in: true,
+      options: { voice: "en_US-joe-medium", model: "tiny.en", language: "en", quality: "fast", device: "auto", workers: null, threads: null, chunk_secs: 60, use_cache: true } },
+    { name: "Natural", description: "Balanced", built_in: true,
+      options: { voice: "en_US-joe-medium", model: "base", language: "auto", quality: "normal", device: "auto", workers: null, threads: null, chunk_secs: 60, use_cache: true } },
+    { name: "Best quality", description: "Most accurate", built_in: true,
+      options: { voice: "en_US-joe-medium", model: "base", language: "auto", quality: "high", device: "auto", workers: null, threads: null, chunk_secs: 45, use_cache: true } },
+  ];
+  const durations = { "jfk.flac": 11.0, "lecture_en.wav": 60.0, "notes.wav": 0 };
+
+  function emit(event, payload) {
+    for (const id of listeners.get(event) ?? []) {
+      const cb = callbacks.get(id);
+      if (cb) cb({ event, id, payload });
+    }
+  }
+
+  const handlers = {
+    app_info: () => ({
+      version: "0.1.0", cores: 2, memory_mib: 20000,
+      parallelism_hint: "Default for this machine (2 cores): 2 worker(s), 1 thread(s) each",
+      gpu: { available: false, reason: "this build of revoice has no CUDA support" },
+      models_problem: null, log_file: "/tmp/revoice.log", defaults: presets[1].options,
+    }),
+    list_voices: () => [{ id: "en_US-joe-medium", language: "en-us", sample_rate: 22050, quality: "medium" }],
+    list_presets: () => presets,
+    save_preset: ({ name, options }) => {
+      presets.push({ name, description: "Your preset", built_in: false, options });
+      return null;
+    },
+    rename_preset: ({ from, to }) => { presets.find((p) => p.name === from).name = to; return null; },
+    delete_preset: ({ name }) => { presets.splice(presets.findIndex((p) => p.name === name), 1); return null; },
+    probe_files: ({ paths }) => paths.map((path) => {
+      const name = path.split("/").pop();
+      const bad = name === "notes.wav";
+      return {
+        path, name, duration_secs: durations[name] ?? 5, format: bad ? "" : "flac / flac",
+        sample_rate: bad ? 0 : 44100, channels: bad ? 0 : 2,
+        error: bad ? `${path}: not a supported audio file (no suitable format reader found)` : null,
+      };
+    }),
+    choose_files: () => ["/corpus/jfk.flac"],
+    choose_folder: () => "/tmp/out",
+    start_job: ({ request }) => new Promise((resolve, reject) => pendingJobs.set(request.id, { resolve, reject, request })),
+    cancel_job: ({ id }) => {
+      const job = pendingJobs.get(id);
+      if (!job) return false;
+      pendingJobs.delete(id);
+      job.reject({ kind: "Cancelled" });
+      return true;
+    },
+    open_folder: () => null,
+    open_log: () => null,
+    load_ui_state: () => null,
+    save_ui_state: () => null,
+    "plugin:event|listen": ({ event, handler }) => {
+      listeners.set(event, [...(listeners.get(event) ?? []), handler]);
+      return handler;
+    },
+    "plugin:event|unlisten": () => null,
+  };
+
+  window.__TAURI_INTERNALS__ = {
+    metadata: { currentWindow: { label: "main" }, currentWebview: { windowLabel: "main", label: "main" } },
+    transformCallback(cb) {
+      const id = nextId++;
+      callbacks.set(id, cb);
+      return id;
+    },
+    unregisterCallback(id) { callbacks.delete(id); },
+    async invoke(cmd, args) {
+      calls.push({ cmd, args });
+      const h = handlers[cmd];
+      if (!h) throw new Error(`mock backend: no command ${cmd}`);
+      return h(args ?? {});
+    },
+  };
+  window.__TAURI_EVENT_PLUGIN_INTERNALS__ = { unregisterListener() {} };
+
+  window.__mock = {
+    calls,
+    emit,
+    jobs: pendingJobs,
+    finish(id, summary) {
+      const job = pendingJobs.get(id);
+      pendingJobs.delete(id);
+      job.resolve({ id, output: `/tmp/out/${id}.revoiced.wav`, summary });
+    },
+    fail(id, error) {
+      const job = pendingJobs.get(id);
+      pendingJobs.delete(id);
+      job.reject(error);
+    },
+  };
+})();

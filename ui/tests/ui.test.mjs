@@ -1,0 +1,163 @@
+// The UI in a real browser (Debian Chromium via playwright-core) against the built page,
+// with the Rust backend replaced at the IPC boundary by mock-backend.js.
+import { test, before, after, beforeEach, afterEach } from "node:test";
+import assert from "node:assert/strict";
+import http from "node:http";
+import { readFile, mkdir } from "node:fs/promises";
+import { extname, join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dist = join(here, "..", "dist");
+const shots = join(here, "screenshots");
+const types = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css" };
+
+let server, browser, page, url;
+
+before(async () => {
+  server = http.createServer(async (req, res) => {
+    const path = join(dist, req.url === "/" ? "index.html" : req.url.split("?")[0]);
+    let body;
+    try {
+      body = await readFile(path);
+    } catch {
+      return res.writeHead(404).end();
+    }
+    res.writeHead(200, { "content-type": types[extname(path)] ?? "application/octet-stream" }).end(body);
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  url = `http://127.0.0.1:${server.address().port}/`;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+  await mkdir(shots, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+beforeEach(async () => {
+  page = await browser.newPage({ viewport: { width: 1024, height: 700 } });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e));
+  page.errors = errors;
+  await page.addInitScript({ path: join(here, "mock-backend.js") });
+  await page.goto(url);
+  await page.waitForSelector("body[data-ready=true]");
+});
+
+afterEach(async () => {
+  await page?.close();
+});
+
+const calls = (cmd) => page.evaluate((c) => window.__mock.calls.filter((x) => x.cmd === c).map((x) => x.args), cmd);
+const drop = (paths) => page.evaluate((p) => window.__mock.emit("tauri://drag-drop", { paths: p, position: { x: 10, y: 10 } }), paths);
+const progress = (id, p) => page.evaluate(([i, pr]) => window.__mock.emit("job-event", { id: i, progress: pr }), [id, p]);
+const summary = {
+  input: "/corpus/jfk.flac", output: "/tmp/out/1.revoiced.wav", duration_secs: 11, sample_rate: 44100,
+  output_samples: 485100, chunks: 2, cache_hits: 0, languages: ["en"], segments: 1,
+  parallelism: { workers: 2, threads: 1, reason: "2 worker(s)" },
+  stages: { decode: 0, recognition: 3, synthesis: 1, fit: 0.2, assemble: 0, encode: 0 },
+  wall_secs: 5.5, real_time_factor: 0.5, peak_rss_mib_supervisor: 20, peak_rss_mib_worker: 400,
+};
+
+test("presets fill the controls and a changed control marks the preset modified", async () => {
+  assert.equal(await page.inputValue("#preset"), "Natural");
+  await page.selectOption("#preset", "Fast draft");
+  assert.equal(await page.inputValue("#model"), "tiny.en");
+  assert.equal(await page.isChecked('input[name=quality][value=fast]'), true);
+  assert.equal(await page.isHidden("#preset-modified"), true);
+  await page.fill("#workers", "3");
+  await page.dispatchEvent("#workers", "change");
+  assert.equal(await page.isVisible("#preset-modified"), true);
+  await page.selectOption("#preset", "Best quality");
+  assert.equal(await page.inputValue("#chunk-secs"), "45");
+  assert.equal(await page.isHidden("#preset-modified"), true);
+  assert.equal(await page.isDisabled('#device option[value="cuda"]'), true);
+  assert.match(await page.textContent("#device-hint"), /no CUDA support/);
+  assert.deepEqual(page.errors, []);
+});
+
+test("dropped files join the queue with their length and format; bad ones say why", async () => {
+  await drop(["/corpus/jfk.flac", "/corpus/lecture_en.wav", "/tmp/notes.wav"]);
+  await page.waitForSelector("#jobs tbody tr:nth-child(3)");
+  const rows = await page.$$eval("#jobs tbody tr", (trs) => trs.map((tr) => tr.innerText));
+  assert.match(rows[0], /jfk\.flac\s+0:11\s+flac \/ flac, 44100 Hz, 2 ch/);
+  assert.match(rows[1], /lecture_en\.wav\s+1:00/);
+  assert.match(rows[2], /Cannot convert/);
+  assert.match(rows[2], /not a supported audio file/);
+});
+
+test("start, live progress per worker and chunk, then done", async () => {
+  await drop(["/corpus/jfk.flac"]);
+  await page.waitForSelector("#jobs tbody tr");
+  await page.click("#start");
+  const [req] = await calls("start_job");
+  assert.equal(req.request.input, "/corpus/jfk.flac");
+  assert.equal(req.request.options.model, "base");
+  const id = req.request.id;
+  await progress(id, { kind: "file_started", input: "/corpus/jfk.flac", duration_secs: 11, chunks: 2, cached: 0,
+    parallelism: { workers: 2, threads: 1, reason: "" } });
+  await progress(id, { kind: "pool", event: "chunk_started", slot: 0, index: 0 });
+  await progress(id, { kind: "pool", event: "chunk_started", slot: 1, index: 1 });
+  await progress(id, { kind: "pool", event: "chunk_done", slot: 1, index: 1, cached: false });
+  const running = await page.textContent("#jobs tbody tr");
+  assert.match(running, /1\/2 chunks/);
+  assert.match(running, /W1: 0 done, 0 cached, 0 failed \| W2: 1 done, 0 cached, 0 failed/);
+  assert.match(running, /#1 W1 · #2 done/);
+  assert.equal(await page.isEnabled("#cancel"), true);
+  await page.screenshot({ path: join(shots, "running.png") });
+  await progress(id, { kind: "pool", event: "chunk_done", slot: 0, index: 0, cached: false });
+  await page.evaluate(([i, s]) => window.__mock.finish(i, s), [id, summary]);
+  await page.waitForSelector("#jobs tbody tr[data-state=done]");
+  assert.match(await page.textContent("#jobs tbody tr"), /Done in 0:06 \(2\.0x real time\)/);
+  assert.equal(await page.isEnabled("#open-output"), true);
+  await page.click("#open-output");
+  assert.equal((await calls("open_folder"))[0].path, "/tmp/out/1.revoiced.wav");
+});
+
+test("cancel stops the running job", async () => {
+  await drop(["/corpus/lecture_en.wav", "/corpus/jfk.flac"]);
+  await page.waitForSelector("#jobs tbody tr:nth-child(2)");
+  await page.click("#start");
+  await page.waitForSelector("#jobs tbody tr[data-state=running]");
+  await page.click("#cancel");
+  await page.waitForSelector("#jobs tbody tr[data-state=cancelled]");
+  assert.equal((await calls("cancel_job")).length, 1);
+  assert.equal((await calls("start_job")).length, 1, "the queue stops after a cancel");
+  assert.match(await page.textContent("#jobs tbody tr"), /Cancelled/);
+});
+
+test("an engine error shows next to its job, details one click away", async () => {
+  await drop(["/corpus/jfk.flac"]);
+  await page.waitForSelector("#jobs tbody tr");
+  await page.click("#start");
+  const [req] = await calls("start_job");
+  const message = "/corpus/jfk.flac: truncated: the file ends mid-stream after 3.2 s of audio";
+  await page.evaluate(([i, m]) => window.__mock.fail(i, { kind: "Engine", message: m }), [req.request.id, message]);
+  await page.waitForSelector("#jobs tbody tr[data-state=failed]");
+  assert.equal(await page.isVisible("details.error summary"), true);
+  assert.match(await page.textContent("details.error summary"), /truncated: the file ends mid-stream/);
+  await page.click("details.error summary");
+  assert.equal(await page.textContent("details.error pre"), message);
+});
+
+test("save the current settings as a preset of one's own", async () => {
+  await page.fill("#chunk-secs", "30");
+  await page.dispatchEvent("#chunk-secs", "change");
+  await page.click("#preset-save");
+  await page.fill("#name-input", "Podcast");
+  await page.click('#name-dialog button[value=ok]');
+  await page.waitForFunction(() => document.querySelector("#preset").value === "Podcast");
+  const [saved] = await calls("save_preset");
+  assert.equal(saved.name, "Podcast");
+  assert.equal(saved.options.chunk_secs, 30);
+  assert.equal(await page.isHidden("#preset-modified"), true);
+  assert.equal(await page.isEnabled("#preset-delete"), true);
+  await page.screenshot({ path: join(shots, "preset-saved.png") });
+});
