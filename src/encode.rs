@@ -64,6 +64,13 @@ pub fn write_audio(path: &Path, audio: &Audio) -> Result<(), EncodeError> {
         }
     }
     tmp.as_file().sync_all().map_err(io_err)?;
+    // Temp files are created private (0600); the output is an ordinary readable file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::Permissions::from_mode(0o644);
+        tmp.as_file().set_permissions(mode).map_err(io_err)?;
+    }
     // On error the temp file is dropped, which deletes it.
     tmp.persist(path).map_err(|e| io_err(e.error))?;
     debug!(path = %path.display(), samples = audio.samples.len(), rate = audio.rate, "written");
@@ -339,6 +346,17 @@ mod tests {
             write_audio(&path, &Audio::new(Vec::new(), 16000)).unwrap();
             assert!(path.exists());
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn outputs_are_readable_by_others() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.wav");
+        write_audio(&path, &Audio::new(vec![0.0; 100], 16_000)).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o644);
     }
 
     #[test]

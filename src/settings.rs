@@ -39,7 +39,7 @@ pub enum Device {
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum DeviceError {
-    #[error("--device cuda: this build of revoice has no CUDA support (rebuild with `cargo build --release --features cuda`)")]
+    #[error("CUDA was asked for, but this build of revoice has no CUDA support (rebuild with `cargo build --release --features cuda`)")]
     NoCudaBuild,
 }
 
