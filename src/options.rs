@@ -105,16 +105,10 @@ impl Options {
         let onnxruntime = models.onnxruntime_lib()?;
         let voice = find_voice(&models.voices_dir(), &self.voice)?.onnx;
         Ok(ConvertSettings {
+            options: self.clone(),
             whisper_model,
             voice,
             onnxruntime,
-            language: self.language.clone(),
-            quality: self.quality,
-            device: self.device,
-            workers: self.workers,
-            threads: self.threads,
-            chunk_secs: self.chunk_secs,
-            use_cache: self.use_cache,
             cache_dir: None,
             worker_exe: worker.exe,
             worker_args: worker.args,

@@ -14,7 +14,8 @@ use crate::asr::ASR_RATE;
 use crate::audio::{rescale_pos, Audio};
 use crate::cache::TranscriptCache;
 use crate::chunk::{plan_chunks, Chunk};
-use crate::settings::{self, Device, Parallelism, Quality};
+use crate::options::Options;
+use crate::settings::{self, Parallelism};
 use crate::workers::protocol::{ChunkJob, WorkerSetup};
 use crate::workers::{ChunkInput, ChunkOutput, PoolConfig, PoolEvent, WorkerPool};
 use crate::{assemble, decode, encode, resample, Error};
@@ -24,19 +25,15 @@ const JOIN_CROSSFADE_MS: usize = 10;
 /// How far a chunk boundary may move from its target to find a pause.
 const CHUNK_SEARCH_SECS: f64 = 5.0;
 
-/// Everything a conversion needs, resolved to files (see `models` for the resolving).
+/// Everything a conversion needs: the user's choices and the files they resolved to
+/// (see [`Options::resolve`]).
 #[derive(Debug, Clone)]
 pub struct ConvertSettings {
+    pub options: Options,
     pub whisper_model: PathBuf,
     pub voice: PathBuf,
     pub onnxruntime: PathBuf,
-    pub language: String,
-    pub quality: Quality,
-    pub device: Device,
-    pub workers: Option<usize>,
-    pub threads: Option<usize>,
-    pub chunk_secs: f64,
-    pub use_cache: bool,
+    /// `None`: the default transcript cache dir.
     pub cache_dir: Option<PathBuf>,
     /// The executable and arguments that start a worker (normally `revoice worker`).
     pub worker_exe: PathBuf,
@@ -109,8 +106,8 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(settings: ConvertSettings) -> Result<Self, Error> {
-        let use_gpu = settings.device.use_gpu()?;
-        let cache = if settings.use_cache {
+        let use_gpu = settings.options.device.use_gpu()?;
+        let cache = if settings.options.use_cache {
             settings
                 .cache_dir
                 .clone()
@@ -161,9 +158,11 @@ impl Engine {
         let speech = resample::resample(&source, ASR_RATE)?;
         stages.decode = t.elapsed().as_secs_f64();
 
-        let chunks = plan_chunks(&speech, self.settings.chunk_secs, CHUNK_SEARCH_SECS);
-        let decode_settings =
-            settings::decode_settings(&self.settings.language, self.settings.quality);
+        let chunks = plan_chunks(&speech, self.settings.options.chunk_secs, CHUNK_SEARCH_SECS);
+        let decode_settings = settings::decode_settings(
+            &self.settings.options.language,
+            self.settings.options.quality,
+        );
         let model_id = model_id(&self.settings.whisper_model);
         let mut keys = Vec::with_capacity(chunks.len());
         let mut inputs = Vec::with_capacity(chunks.len());
@@ -177,7 +176,7 @@ impl Engine {
                 start: c.start,
                 end: c.end,
                 decode: decode_settings.clone(),
-                quality: self.settings.quality,
+                quality: self.settings.options.quality,
                 transcript,
             };
             inputs.push(ChunkInput { job, samples });
@@ -187,8 +186,8 @@ impl Engine {
             settings::machine_cores(),
             crate::memory::available_mib(),
             chunks.len(),
-            self.settings.workers,
-            self.settings.threads,
+            self.settings.options.workers,
+            self.settings.options.threads,
         );
         info!(input = %input.display(), chunks = chunks.len(), cached, reason = %parallelism.reason, "converting");
         progress(Progress::FileStarted {
@@ -307,7 +306,7 @@ impl Engine {
             // Generous: beam search on a slow machine takes ~0.3 s per second of audio.
             chunk_timeout: s
                 .chunk_timeout
-                .unwrap_or(Duration::from_secs_f64(120.0 + 6.0 * s.chunk_secs)),
+                .unwrap_or(Duration::from_secs_f64(120.0 + 6.0 * s.options.chunk_secs)),
             max_retries: 2,
         }
     }

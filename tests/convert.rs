@@ -22,7 +22,7 @@ fn lecture_baseline() -> &'static PathBuf {
     OUT.get_or_init(|| {
         let out = out_dir().path().join("lecture-1worker.wav");
         let mut s = settings(1, None);
-        s.chunk_secs = 20.0;
+        s.options.chunk_secs = 20.0;
         let (r, _) = run(s, &corpus("lecture_en.wav"), &out);
         let summary = r.expect("baseline conversion");
         assert!(summary.chunks >= 3, "{summary:?}");
@@ -74,7 +74,7 @@ fn two_workers_give_the_same_bytes_as_one_and_a_rerun_comes_from_the_cache() {
     let cache = tempfile::tempdir().unwrap();
     let out = out_dir().path().join("lecture-2workers.wav");
     let mut s = settings(2, Some(cache.path()));
-    s.chunk_secs = 20.0;
+    s.options.chunk_secs = 20.0;
     let (r, events) = run(s.clone(), &corpus("lecture_en.wav"), &out);
     let first = r.unwrap();
     assert_eq!(first.cache_hits, 0);
@@ -135,7 +135,7 @@ fn signal_on_first_chunk(sig: i32, limit: usize) -> impl Fn(&Progress) + Send + 
 fn a_killed_worker_is_replaced_and_the_output_is_unchanged() {
     let out = out_dir().path().join("lecture-killed.wav");
     let mut s = settings(2, None);
-    s.chunk_secs = 20.0;
+    s.options.chunk_secs = 20.0;
     let (r, events) = run_with(
         s,
         &corpus("lecture_en.wav"),

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use revoice::asr::{DecodeSettings, Recognizer, ASR_RATE};
 use revoice::models::ModelsDir;
+use revoice::options::Options;
 use revoice::pipeline::{ConvertSettings, Engine, Progress, ProgressSink, Summary};
 use revoice::settings::{Device, Quality};
 use tokio_util::sync::CancellationToken;
@@ -32,16 +33,20 @@ pub fn models() -> ModelsDir {
 pub fn settings(workers: usize, cache_dir: Option<&Path>) -> ConvertSettings {
     let m = models();
     ConvertSettings {
+        options: Options {
+            model: "base".into(),
+            language: "auto".into(),
+            quality: Quality::Normal,
+            device: Device::Cpu,
+            workers: Some(workers),
+            threads: Some(1),
+            chunk_secs: 60.0,
+            use_cache: cache_dir.is_some(),
+            ..Options::default()
+        },
         whisper_model: m.whisper_model("base"),
         voice: m.voices_dir().join("en_US-joe-medium.onnx"),
         onnxruntime: m.onnxruntime_lib().expect("onnxruntime"),
-        language: "auto".into(),
-        quality: Quality::Normal,
-        device: Device::Cpu,
-        workers: Some(workers),
-        threads: Some(1),
-        chunk_secs: 60.0,
-        use_cache: cache_dir.is_some(),
         cache_dir: cache_dir.map(Path::to_path_buf),
         worker_exe: PathBuf::from(env!("CARGO_BIN_EXE_revoice")),
         worker_args: vec!["worker".into()],
