@@ -51,6 +51,9 @@ step "build (release: the engine, the revoice CLI, the revoice-app desktop app)"
 cargo build --release --locked --workspace
 BIN=target/release/revoice
 
+step "tauri-driver (end-to-end tests drive the real app window through WebKitWebDriver)"
+command -v tauri-driver >/dev/null || cargo install tauri-driver --version 2.1.0 --locked
+
 step "models"
 "$BIN" models prepare
 

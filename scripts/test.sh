@@ -9,3 +9,6 @@ cargo clippy --release --locked --workspace --all-targets -- -D warnings
 cargo test --release --locked --workspace -- --test-threads=1
 # The UI in Debian's Chromium with the backend mocked at the IPC boundary.
 (cd ui && npm test)
+# The real app under a virtual display, driven through tauri-driver: drop a corpus file,
+# convert it, check the output (also regenerates docs/screenshot.png).
+node --test ui/e2e/

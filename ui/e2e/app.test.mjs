@@ -1,0 +1,128 @@
+// End to end on the real app: revoice-app under a virtual display, driven through
+// tauri-driver and WebKitWebDriver (W3C WebDriver). A corpus file is dropped on the window
+// (the same tauri://drag-drop event a real drop produces), converted with the default
+// preset, and the output checked on disk. The window is saved as docs/screenshot.png.
+//
+//   node --test ui/e2e/     (needs: target/release/revoice-app, tauri-driver, Xvfb or a display)
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const app = join(root, "target", "release", "revoice-app");
+const corpus = resolve(root, "..", "shared", "corpus");
+const driverPort = 4444;
+const base = `http://127.0.0.1:${driverPort}`;
+const children = [];
+let session;
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** One WebDriver request, retried: the driver chain drops a connection now and then. */
+async function wd(method, path, body) {
+  let last;
+  for (let attempt = 0; attempt < 6; attempt++) {
+    try {
+      const res = await fetch(base + path, {
+        method,
+        headers: { "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const json = await res.json();
+      if (!res.ok) throw new Error(`${method} ${path}: ${JSON.stringify(json.value)}`);
+      return json.value;
+    } catch (e) {
+      last = e;
+      await sleep(500);
+    }
+  }
+  throw last;
+}
+
+const exec = (script, args = []) => wd("POST", `/session/${session}/execute/sync`, { script, args });
+
+async function waitFor(script, what, timeoutMs) {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await exec(script).catch(() => false)) return;
+    await sleep(500);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+before(async () => {
+  assert.ok(existsSync(app), `${app} is missing (run scripts/setup.sh)`);
+  // A fresh user: no remembered settings, no presets of one's own, an empty transcript cache.
+  const home = mkdtempSync(join(tmpdir(), "revoice-e2e-home-"));
+  process.env.REVOICE_CONFIG_DIR = join(home, "config");
+  process.env.REVOICE_DATA_DIR = join(home, "data");
+  process.env.REVOICE_CACHE_DIR = join(home, "cache");
+  if (!process.env.DISPLAY) {
+    const xvfb = spawn("Xvfb", [":97", "-screen", "0", "1280x800x24"], { stdio: "ignore" });
+    children.push(xvfb);
+    process.env.DISPLAY = ":97";
+    await sleep(1000);
+  }
+  const driver = spawn("tauri-driver", ["--port", String(driverPort)], { stdio: "ignore", env: process.env });
+  children.push(driver);
+  for (let i = 0; i < 40; i++) {
+    try {
+      await fetch(`${base}/status`);
+      break;
+    } catch {
+      await sleep(250);
+    }
+  }
+  const created = await wd("POST", "/session", {
+    capabilities: { alwaysMatch: { "tauri:options": { application: app } } },
+  });
+  session = created.sessionId;
+  await waitFor("return document.body.dataset.ready === 'true'", "the UI to load", 30_000);
+});
+
+after(async () => {
+  if (session) await wd("DELETE", `/session/${session}`).catch(() => {});
+  for (const c of children) c.kill();
+});
+
+test("a dropped corpus file converts with the default preset and its output is on disk", async () => {
+  const outDir = mkdtempSync(join(tmpdir(), "revoice-e2e-"));
+  const input = join(corpus, "jfk.flac");
+  assert.equal(await exec("return document.querySelector('#preset').value"), "Natural");
+  await exec(
+    "const el = document.querySelector('#out-dir'); el.value = arguments[0]; el.dispatchEvent(new Event('change'));",
+    [outDir],
+  );
+  // What the window receives when a file is dropped on it.
+  await wd("POST", `/session/${session}/execute/async`, {
+    script: `const done = arguments[arguments.length - 1];
+      window.__TAURI_INTERNALS__.invoke('plugin:event|emit', { event: 'tauri://drag-drop',
+        payload: { paths: [arguments[0]], position: { x: 100, y: 100 } } }).then(() => done(true), (e) => done(String(e)));`,
+    args: [input],
+  });
+  await waitFor("return document.querySelectorAll('#jobs tbody tr').length === 1", "the file in the queue", 20_000);
+  const row = await exec("return document.querySelector('#jobs tbody tr').innerText");
+  assert.match(row, /jfk\.flac\s+0:11/);
+  await exec("document.querySelector('#start').click()");
+  await waitFor("return !!document.querySelector('#jobs tbody tr[data-state=running]')", "the job to start", 20_000);
+  await waitFor("return !!document.querySelector('#jobs tbody tr[data-state=done], #jobs tbody tr[data-state=failed]')", "the job to end", 240_000);
+  const state = await exec("return document.querySelector('#jobs tbody tr').innerText");
+  assert.match(state, /Done in/, state);
+  assert.doesNotMatch(state, /from cache/, "a fresh cache: recognition ran");
+
+  const out = join(outDir, "jfk.revoiced.wav");
+  assert.ok(existsSync(out), `${out} was not written`);
+  const wav = readFileSync(out);
+  const dataAt = wav.indexOf("data");
+  const samples = wav.readUInt32LE(dataAt + 4) / 2;
+  assert.equal(wav.readUInt32LE(24), 44100, "the input's sample rate");
+  assert.equal(samples, 485100, "the input's length in samples");
+
+  await sleep(1500); // screenshots lag the page
+  const png = await wd("GET", `/session/${session}/screenshot`);
+  writeFileSync(join(root, "docs", "screenshot.png"), Buffer.from(png, "base64"));
+});
