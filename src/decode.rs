@@ -32,6 +32,11 @@ const COMPLETE_SHARE: f64 = 0.99;
 /// Shortfall beyond which a truncated file is an error rather than a warning.
 const MIN_USABLE_SHARE: f64 = 0.5;
 
+/// File endings of the containers decoded here: what a folder or a file chooser offers.
+pub const AUDIO_EXTENSIONS: &[&str] = &[
+    "wav", "flac", "mp3", "ogg", "oga", "m4a", "mp4", "aac", "aiff", "aif", "caf", "mkv", "webm",
+];
+
 /// A decoded file: mono audio at the source rate plus what the file said about itself.
 #[derive(Debug, Clone)]
 pub struct Decoded {

@@ -20,11 +20,6 @@ use crate::types::{
     AppInfo, FileInfo, GpuStatus, JobDone, JobEvent, JobRequest, PresetEntry, UiState, VoiceEntry,
 };
 
-/// Audio file endings offered by the file chooser.
-const AUDIO_EXTENSIONS: &[&str] = &[
-    "wav", "flac", "mp3", "ogg", "oga", "m4a", "mp4", "aac", "aiff", "aif",
-];
-
 #[tauri::command]
 #[specta::specta]
 pub fn app_info(state: State<'_, AppState>) -> AppInfo {
@@ -170,7 +165,7 @@ pub async fn choose_files(app: AppHandle) -> Vec<String> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     app.dialog()
         .file()
-        .add_filter("Audio", AUDIO_EXTENSIONS)
+        .add_filter("Audio", revoice::decode::AUDIO_EXTENSIONS)
         .pick_files(move |files| {
             let _ = tx.send(files.unwrap_or_default());
         });

@@ -13,11 +13,6 @@ use tokio_util::sync::CancellationToken;
 
 use crate::progress::{summary_text, Bars};
 
-/// File endings taken from a folder.
-const AUDIO_EXTENSIONS: &[&str] = &[
-    "wav", "flac", "mp3", "ogg", "oga", "m4a", "mp4", "aac", "aiff", "aif", "caf", "mkv", "webm",
-];
-
 #[derive(Args, Debug)]
 pub struct ConvertArgs {
     /// Audio files, or folders whose audio files are all converted.
@@ -191,9 +186,9 @@ fn audio_files_in(dir: &Path) -> Result<Vec<PathBuf>, String> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.is_file() && !is_output(p))
         .filter(|p| {
-            p.extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| AUDIO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+            p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                revoice::decode::AUDIO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str())
+            })
         })
         .collect();
     files.sort();
