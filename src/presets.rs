@@ -60,6 +60,27 @@ pub fn built_in() -> Result<Vec<Preset>, PresetError> {
         .collect()
 }
 
+/// Built-in presets first, then the user's.
+pub fn all(user: &UserPresets) -> Result<Vec<Preset>, PresetError> {
+    let mut all = built_in()?;
+    all.extend(user.list());
+    Ok(all)
+}
+
+/// A preset by name (case-insensitive), or a built-in one by its short name (draft,
+/// natural, best: its file in `assets/presets/`).
+pub fn find(user: &UserPresets, name: &str) -> Result<Preset, PresetError> {
+    let wanted = name.trim().to_lowercase();
+    let all = all(user)?;
+    if let Some(p) = all.iter().find(|p| p.name.to_lowercase() == wanted) {
+        return Ok(p.clone());
+    }
+    match BUILT_IN.iter().position(|(file, _)| *file == wanted) {
+        Some(i) => Ok(all[i].clone()),
+        None => Err(PresetError::NotFound(name.to_string())),
+    }
+}
+
 fn parse(text: &str, path: &str) -> Result<Preset, PresetError> {
     toml::from_str(text).map_err(|e| PresetError::Invalid {
         path: path.to_string(),
@@ -226,6 +247,15 @@ mod tests {
         ));
         user.delete("Calls/2024").unwrap();
         assert!(user.list().is_empty());
+    }
+
+    #[test]
+    fn presets_are_found_by_name_or_short_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let user = UserPresets::new(dir.path());
+        assert_eq!(find(&user, "best").unwrap().name, "Best quality");
+        assert_eq!(find(&user, "fast DRAFT").unwrap().options.model, "tiny.en");
+        assert!(matches!(find(&user, "nope"), Err(PresetError::NotFound(_))));
     }
 
     #[test]

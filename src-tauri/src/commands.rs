@@ -82,9 +82,7 @@ pub fn list_voices() -> Result<Vec<VoiceEntry>, AppError> {
 #[tauri::command]
 #[specta::specta]
 pub fn list_presets(state: State<'_, AppState>) -> Result<Vec<PresetEntry>, AppError> {
-    let mut all = presets::built_in()?;
-    all.extend(state.presets.list());
-    Ok(all
+    Ok(presets::all(&state.presets)?
         .into_iter()
         .map(|p| PresetEntry {
             name: p.name,

@@ -214,37 +214,25 @@ fn resolve_settings(args: &ConvertArgs) -> Result<ConvertSettings, String> {
     options.resolve(&models, worker).map_err(|e| e.to_string())
 }
 
-/// Every preset: built-in first, then the user's.
-fn all_presets() -> Result<Vec<Preset>, String> {
-    let mut all = presets::built_in().map_err(|e| e.to_string())?;
-    if let Ok(user) = UserPresets::default_location() {
-        all.extend(user.list());
-    }
-    Ok(all)
+/// The user's presets folder; a system without one simply has none.
+fn user_presets() -> UserPresets {
+    UserPresets::default_location().unwrap_or_else(|_| UserPresets::new(PathBuf::new()))
 }
 
-/// A preset by name (case-insensitive) or by its file name (draft, natural, best).
+/// A preset by name, or a built-in one by its short name; unknown names list the presets.
 fn find_preset(name: &str) -> Result<Preset, String> {
-    let all = all_presets()?;
-    let wanted = name.to_lowercase();
-    let by_name = all.iter().position(|p| p.name.to_lowercase() == wanted);
-    let by_file = ["draft", "natural", "best"]
-        .iter()
-        .position(|f| *f == wanted);
-    match by_name.or(by_file) {
-        Some(i) => Ok(all[i].clone()),
-        None => Err(format!(
-            "no preset named '{name}' (presets: {})",
-            all.iter()
-                .map(|p| p.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
-    }
+    let user = user_presets();
+    presets::find(&user, name).map_err(|e| match presets::all(&user) {
+        Ok(all) => {
+            let names: Vec<&str> = all.iter().map(|p| p.name.as_str()).collect();
+            format!("{e} (presets: {})", names.join(", "))
+        }
+        Err(_) => e.to_string(),
+    })
 }
 
 pub fn list_presets() -> Result<(), String> {
-    for p in all_presets()? {
+    for p in presets::all(&user_presets()).map_err(|e| e.to_string())? {
         let o = &p.options;
         let kind = if p.built_in { "built-in" } else { "yours" };
         println!(
