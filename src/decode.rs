@@ -79,15 +79,43 @@ pub enum DecodeError {
     Corrupt { path: PathBuf, reason: String },
 }
 
-/// Decode a whole file into mono audio at its own sample rate.
-pub fn decode_file(path: &Path) -> Result<Decoded, DecodeError> {
+/// What a file's header says, without decoding all of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Probe {
+    pub container: String,
+    pub codec: String,
+    pub channels: u16,
+    pub source_rate: u32,
+    /// Frames per channel, from the header or (when the header has no length) a full decode.
+    pub frames: u64,
+}
+
+impl Probe {
+    pub fn duration_secs(&self) -> f64 {
+        self.frames as f64 / self.source_rate.max(1) as f64
+    }
+}
+
+/// A demuxer positioned on the file's default audio track, with a decoder for it.
+struct Opened {
+    format: Box<dyn FormatReader>,
+    decoder: Box<dyn AudioDecoder>,
+    track_id: u32,
+    expected_frames: Option<u64>,
+    header_channels: Option<u16>,
+    header_rate: Option<u32>,
+    container: String,
+    codec: String,
+}
+
+fn open_track(path: &Path) -> Result<Opened, DecodeError> {
     let file = open(path)?;
     let mss = MediaSourceStream::new(Box::new(file), Default::default());
     let mut hint = Hint::new();
     if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
         hint.with_extension(ext);
     }
-    let mut format = symphonia::default::get_probe()
+    let format = symphonia::default::get_probe()
         .probe(
             &hint,
             mss,
@@ -113,24 +141,75 @@ pub fn decode_file(path: &Path) -> Result<Decoded, DecodeError> {
             path: path.to_path_buf(),
         })?
         .clone();
-    let mut decoder = symphonia::default::get_codecs()
+    let decoder = symphonia::default::get_codecs()
         .make_audio_decoder(&params, &AudioDecoderOptions::default())
         .map_err(|e| DecodeError::NotAudio {
             path: path.to_path_buf(),
             reason: format!("codec: {e}"),
         })?;
     let codec = decoder.codec_info().short_name.to_string();
+    Ok(Opened {
+        format,
+        decoder,
+        track_id,
+        expected_frames,
+        header_channels: params.channels.as_ref().map(|c| c.count() as u16),
+        header_rate: params.sample_rate,
+        container,
+        codec,
+    })
+}
 
-    let header_channels = params.channels.as_ref().map(|c| c.count() as u16);
-    let run = decode_packets(path, format.as_mut(), decoder.as_mut(), track_id)?;
+/// Describe a file from its header: container, codec, rate, channels and length. Only a
+/// file whose header does not state its length (some mp3 and ogg) is decoded in full.
+/// Damage further into the file shows up when it is decoded for conversion.
+pub fn probe_file(path: &Path) -> Result<Probe, DecodeError> {
+    let opened = open_track(path)?;
+    match (
+        opened.expected_frames.filter(|&n| n > 0),
+        opened.header_rate.filter(|&r| r > 0),
+        opened.header_channels,
+    ) {
+        (Some(frames), Some(source_rate), Some(channels)) => Ok(Probe {
+            container: opened.container,
+            codec: opened.codec,
+            channels,
+            source_rate,
+            frames,
+        }),
+        _ => {
+            let d = decode_opened(path, opened)?;
+            Ok(Probe {
+                container: d.container,
+                codec: d.codec,
+                channels: d.channels,
+                source_rate: d.source_rate,
+                frames: d.frames,
+            })
+        }
+    }
+}
+
+/// Decode a whole file into mono audio at its own sample rate.
+pub fn decode_file(path: &Path) -> Result<Decoded, DecodeError> {
+    decode_opened(path, open_track(path)?)
+}
+
+fn decode_opened(path: &Path, mut opened: Opened) -> Result<Decoded, DecodeError> {
+    let run = decode_packets(
+        path,
+        opened.format.as_mut(),
+        opened.decoder.as_mut(),
+        opened.track_id,
+    )?;
     finish(
         path,
         run,
-        expected_frames,
-        header_channels,
-        params.sample_rate,
-        container,
-        codec,
+        opened.expected_frames,
+        opened.header_channels,
+        opened.header_rate,
+        opened.container,
+        opened.codec,
     )
 }
 
@@ -375,6 +454,52 @@ mod tests {
             .collect();
         let bytes = crate::encode::encode_flac(&samples, channels, rate).unwrap();
         std::fs::write(path, bytes).unwrap();
+    }
+
+    #[test]
+    fn probe_agrees_with_a_full_decode() {
+        let dir = tempfile::tempdir().unwrap();
+        let wav = dir.path().join("p.wav");
+        write_wav(&wav, 22050, 2, 11025);
+        let flac = dir.path().join("p.flac");
+        write_flac(&flac, 16000, 1, 8000);
+        for path in [wav, flac, corpus("jfk.flac"), corpus("multilingual.mp3")] {
+            let probe = probe_file(&path).unwrap();
+            let d = decode_file(&path).unwrap();
+            assert_eq!(probe.source_rate, d.source_rate, "{}", path.display());
+            assert_eq!(probe.channels, d.channels, "{}", path.display());
+            assert_eq!(
+                (probe.container.as_str(), probe.codec.as_str()),
+                (d.container.as_str(), d.codec.as_str())
+            );
+            // Headers count codec padding that decoders drop: within 1%.
+            let diff = (probe.frames as f64 - d.frames as f64).abs();
+            assert!(
+                diff <= d.frames as f64 * 0.01,
+                "{}: {} vs {}",
+                path.display(),
+                probe.frames,
+                d.frames
+            );
+        }
+    }
+
+    #[test]
+    fn probe_rejects_what_decode_rejects() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = dir.path().join("notes.wav");
+        std::fs::write(&text, "not audio at all, just words").unwrap();
+        assert!(matches!(
+            probe_file(&text),
+            Err(DecodeError::NotAudio { .. })
+        ));
+        let empty = dir.path().join("empty.flac");
+        std::fs::write(&empty, b"").unwrap();
+        assert!(probe_file(&empty).is_err());
+        assert!(matches!(
+            probe_file(&dir.path().join("missing.wav")),
+            Err(DecodeError::NotFound { .. })
+        ));
     }
 
     #[test]

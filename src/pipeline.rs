@@ -10,12 +10,14 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 use tracing::info;
 
+use crate::asr::DecodeSettings;
 use crate::asr::ASR_RATE;
 use crate::audio::{rescale_pos, Audio};
 use crate::cache::TranscriptCache;
 use crate::chunk::{plan_chunks, Chunk};
 use crate::options::Options;
-use crate::settings::{self, Parallelism};
+use crate::settings::{self, Parallelism, Quality};
+use crate::transcript::Transcript;
 use crate::workers::protocol::{ChunkJob, WorkerSetup};
 use crate::workers::{ChunkInput, ChunkOutput, PoolConfig, PoolEvent, WorkerPool};
 use crate::{assemble, decode, encode, resample, Error};
@@ -87,6 +89,8 @@ pub struct Summary {
     pub cache_hits: usize,
     pub languages: Vec<String>,
     pub segments: usize,
+    /// What was said, segment by segment.
+    pub transcript: Vec<TranscriptLine>,
     pub parallelism: Parallelism,
     pub stages: StageSecs,
     pub wall_secs: f64,
@@ -96,12 +100,87 @@ pub struct Summary {
     pub peak_rss_mib_worker: f64,
 }
 
+/// One recognised segment, with times in the file (not the chunk).
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TranscriptLine {
+    pub start_ms: u64,
+    pub end_ms: u64,
+    pub text: String,
+    pub language: String,
+}
+
+/// One chunk converted ahead of the whole file (see [`Engine::preview`]).
+#[derive(Debug, Clone)]
+pub struct Preview {
+    pub input: PathBuf,
+    /// Which chunk, of how many.
+    pub chunk: usize,
+    pub chunks: usize,
+    /// Where the chunk starts in the file.
+    pub start_secs: f64,
+    /// The chunk as recorded (mono, source rate) and as converted: same rate, same length.
+    pub original: Audio,
+    pub converted: Audio,
+    pub transcript: Vec<TranscriptLine>,
+}
+
+/// A file cut into chunks, each with its worker job ready (transcript from the cache when
+/// there is one).
+struct Plan {
+    source: Audio,
+    /// `source` at the recognition rate.
+    speech: Audio,
+    chunks: Vec<Chunk>,
+    /// Per chunk: its cache key and its cached transcript, if any.
+    keys: Vec<String>,
+    cached: Vec<Option<Transcript>>,
+    decode_settings: DecodeSettings,
+    model_id: String,
+    quality: Quality,
+}
+
+impl Plan {
+    fn cached(&self) -> usize {
+        self.cached.iter().filter(|t| t.is_some()).count()
+    }
+
+    /// The worker job for chunk `i`.
+    fn input(&self, i: usize) -> ChunkInput {
+        let c = &self.chunks[i];
+        let job = ChunkJob {
+            index: c.index,
+            start: c.start,
+            end: c.end,
+            decode: self.decode_settings.clone(),
+            quality: self.quality,
+            transcript: self.cached[i].clone(),
+        };
+        ChunkInput {
+            job,
+            samples: self.speech.samples[c.start..c.end].to_vec(),
+        }
+    }
+}
+
 /// Converts files; keeps its worker pool between files of the same shape.
 pub struct Engine {
     settings: ConvertSettings,
     cache: Option<TranscriptCache>,
     pool: Option<(Parallelism, WorkerPool)>,
     use_gpu: bool,
+}
+
+impl StageSecs {
+    /// Add the workers' recognition, synthesis and fit times.
+    fn add_worker_times(&mut self, outputs: &[ChunkOutput]) {
+        for out in outputs {
+            let m = out.done.millis;
+            self.recognition += m.recognition as f64 / 1000.0;
+            self.synthesis += m.synthesis as f64 / 1000.0;
+            self.fit += m.fit as f64 / 1000.0;
+        }
+    }
 }
 
 impl Engine {
@@ -134,16 +213,118 @@ impl Engine {
     ) -> Result<Summary, Error> {
         let started = Instant::now();
         // Cheap checks first, so a typo fails at once rather than after decoding.
-        if !input.exists() {
-            return Err(decode::DecodeError::NotFound {
-                path: input.to_path_buf(),
-            }
-            .into());
-        }
+        check_exists(input)?;
         encode::check_writable(output)?;
         let mut stages = StageSecs::default();
 
         let t = Instant::now();
+        let plan = self.plan(input)?;
+        stages.decode = t.elapsed().as_secs_f64();
+        let cache_hits = plan.cached();
+
+        let all: Vec<usize> = (0..plan.chunks.len()).collect();
+        let duration = plan.source.duration_secs();
+        let (outputs, parallelism) = self
+            .process(input, &plan, &all, duration, progress, cancel)
+            .await?;
+        stages.add_worker_times(&outputs);
+
+        progress(Progress::Assembling {
+            input: input.to_path_buf(),
+        });
+        let t = Instant::now();
+        let rendered = assemble_output(
+            &plan.chunks,
+            &outputs,
+            plan.speech.samples.len(),
+            plan.source.samples.len(),
+            plan.source.rate,
+        )?;
+        stages.assemble = t.elapsed().as_secs_f64();
+
+        let t = Instant::now();
+        encode::write_audio(output, &rendered)?;
+        stages.encode = t.elapsed().as_secs_f64();
+
+        let wall = started.elapsed().as_secs_f64();
+        let transcript = transcript_lines(&outputs);
+        let mut languages: Vec<String> = outputs
+            .iter()
+            .map(|o| o.done.transcript.language.clone())
+            .collect();
+        languages.dedup();
+        Ok(Summary {
+            input: input.to_path_buf(),
+            output: output.to_path_buf(),
+            duration_secs: duration,
+            sample_rate: rendered.rate,
+            output_samples: rendered.samples.len(),
+            chunks: plan.chunks.len(),
+            cache_hits,
+            languages,
+            segments: transcript.len(),
+            transcript,
+            parallelism,
+            stages,
+            wall_secs: wall,
+            real_time_factor: wall / duration.max(1e-9),
+            peak_rss_mib_supervisor: crate::memory::peak_rss_kib() as f64 / 1024.0,
+            peak_rss_mib_worker: outputs
+                .iter()
+                .map(|o| o.done.peak_rss_kib)
+                .max()
+                .unwrap_or(0) as f64
+                / 1024.0,
+        })
+    }
+
+    /// Convert only the chunk that holds `at_secs`, to hear the result before converting the
+    /// whole file. Nothing is written; the chunk's transcript goes to the cache, so the full
+    /// conversion afterwards does not recognise it again.
+    pub async fn preview(
+        &mut self,
+        input: &Path,
+        at_secs: f64,
+        progress: &ProgressSink,
+        cancel: &CancellationToken,
+    ) -> Result<Preview, Error> {
+        check_exists(input)?;
+        let plan = self.plan(input)?;
+        let at = (at_secs.max(0.0) * ASR_RATE as f64) as usize;
+        let index = plan
+            .chunks
+            .iter()
+            .position(|c| at < c.end)
+            .unwrap_or(plan.chunks.len().saturating_sub(1));
+        let chunk = &plan.chunks[index];
+        let secs = (chunk.end - chunk.start) as f64 / ASR_RATE as f64;
+        let (outputs, _) = self
+            .process(input, &plan, &[index], secs, progress, cancel)
+            .await?;
+
+        let rate = plan.source.rate;
+        let from = rescale_pos(chunk.start, ASR_RATE, rate);
+        let to = rescale_pos(chunk.end, ASR_RATE, rate).min(plan.source.samples.len());
+        let original = plan.source.samples[from..to].to_vec();
+        let local = Chunk {
+            index: 0,
+            start: 0,
+            end: chunk.end - chunk.start,
+        };
+        let converted = assemble_output(&[local], &outputs, local.end, original.len(), rate)?;
+        Ok(Preview {
+            input: input.to_path_buf(),
+            chunk: index,
+            chunks: plan.chunks.len(),
+            start_secs: from as f64 / rate as f64,
+            original: Audio::new(original, rate),
+            converted,
+            transcript: transcript_lines(&outputs),
+        })
+    }
+
+    /// Decode, resample for recognition, cut into chunks and look each chunk up in the cache.
+    fn plan(&self, input: &Path) -> Result<Plan, Error> {
         let decoded = decode::decode_file(input)?;
         if decoded.truncated {
             // A partial recording would give a partial conversion that looks complete.
@@ -156,44 +337,58 @@ impl Engine {
         }
         let source = decoded.audio;
         let speech = resample::resample(&source, ASR_RATE)?;
-        stages.decode = t.elapsed().as_secs_f64();
-
         let chunks = plan_chunks(&speech, self.settings.options.chunk_secs, CHUNK_SEARCH_SECS);
         let decode_settings = settings::decode_settings(
             &self.settings.options.language,
             self.settings.options.quality,
         );
         let model_id = model_id(&self.settings.whisper_model);
-        let mut keys = Vec::with_capacity(chunks.len());
-        let mut inputs = Vec::with_capacity(chunks.len());
-        for c in &chunks {
-            let samples = speech.samples[c.start..c.end].to_vec();
-            let key = TranscriptCache::key(&samples, &model_id, &decode_settings);
-            let transcript = self.cache.as_ref().and_then(|cache| cache.get(&key));
-            keys.push(key);
-            let job = ChunkJob {
-                index: c.index,
-                start: c.start,
-                end: c.end,
-                decode: decode_settings.clone(),
-                quality: self.settings.options.quality,
-                transcript,
-            };
-            inputs.push(ChunkInput { job, samples });
-        }
+        let keys: Vec<String> = chunks
+            .iter()
+            .map(|c| {
+                TranscriptCache::key(&speech.samples[c.start..c.end], &model_id, &decode_settings)
+            })
+            .collect();
+        let cached = keys
+            .iter()
+            .map(|key| self.cache.as_ref().and_then(|cache| cache.get(key)))
+            .collect();
+        Ok(Plan {
+            source,
+            speech,
+            chunks,
+            keys,
+            cached,
+            decode_settings,
+            model_id,
+            quality: self.settings.options.quality,
+        })
+    }
+
+    /// Run the chunks `which` of `plan` through the workers and cache new transcripts.
+    async fn process(
+        &mut self,
+        input: &Path,
+        plan: &Plan,
+        which: &[usize],
+        duration_secs: f64,
+        progress: &ProgressSink,
+        cancel: &CancellationToken,
+    ) -> Result<(Vec<ChunkOutput>, Parallelism), Error> {
+        let inputs: Vec<ChunkInput> = which.iter().map(|&i| plan.input(i)).collect();
         let cached = inputs.iter().filter(|i| i.job.transcript.is_some()).count();
         let parallelism = settings::parallelism(
             settings::machine_cores(),
             crate::memory::available_mib(),
-            chunks.len(),
+            inputs.len(),
             self.settings.options.workers,
             self.settings.options.threads,
         );
-        info!(input = %input.display(), chunks = chunks.len(), cached, reason = %parallelism.reason, "converting");
+        info!(input = %input.display(), chunks = inputs.len(), cached, reason = %parallelism.reason, "converting");
         progress(Progress::FileStarted {
             input: input.to_path_buf(),
-            duration_secs: source.duration_secs(),
-            chunks: chunks.len(),
+            duration_secs,
+            chunks: inputs.len(),
             cached,
             parallelism: parallelism.clone(),
         });
@@ -203,64 +398,19 @@ impl Engine {
         let events = move |e: PoolEvent| sink(Progress::Pool(e));
         let outputs = pool.process(inputs, &events, cancel).await?;
 
-        for (out, key) in outputs.iter().zip(&keys) {
-            let m = out.done.millis;
-            stages.recognition += m.recognition as f64 / 1000.0;
-            stages.synthesis += m.synthesis as f64 / 1000.0;
-            stages.fit += m.fit as f64 / 1000.0;
-            if let (Some(cache), true) = (&self.cache, out.done.recognized) {
-                cache.put(key, &model_id, &decode_settings, &out.done.transcript)?;
+        if let Some(cache) = &self.cache {
+            for (out, &i) in outputs.iter().zip(which) {
+                if out.done.recognized {
+                    cache.put(
+                        &plan.keys[i],
+                        &plan.model_id,
+                        &plan.decode_settings,
+                        &out.done.transcript,
+                    )?;
+                }
             }
         }
-
-        progress(Progress::Assembling {
-            input: input.to_path_buf(),
-        });
-        let t = Instant::now();
-        let rendered = assemble_output(
-            &chunks,
-            &outputs,
-            speech.samples.len(),
-            source.samples.len(),
-            source.rate,
-        )?;
-        stages.assemble = t.elapsed().as_secs_f64();
-
-        let t = Instant::now();
-        encode::write_audio(output, &rendered)?;
-        stages.encode = t.elapsed().as_secs_f64();
-
-        let wall = started.elapsed().as_secs_f64();
-        let mut languages: Vec<String> = outputs
-            .iter()
-            .map(|o| o.done.transcript.language.clone())
-            .collect();
-        languages.dedup();
-        Ok(Summary {
-            input: input.to_path_buf(),
-            output: output.to_path_buf(),
-            duration_secs: source.duration_secs(),
-            sample_rate: rendered.rate,
-            output_samples: rendered.samples.len(),
-            chunks: chunks.len(),
-            cache_hits: cached,
-            languages,
-            segments: outputs
-                .iter()
-                .map(|o| o.done.transcript.segments.len())
-                .sum(),
-            parallelism,
-            stages,
-            wall_secs: wall,
-            real_time_factor: wall / source.duration_secs().max(1e-9),
-            peak_rss_mib_supervisor: crate::memory::peak_rss_kib() as f64 / 1024.0,
-            peak_rss_mib_worker: outputs
-                .iter()
-                .map(|o| o.done.peak_rss_kib)
-                .max()
-                .unwrap_or(0) as f64
-                / 1024.0,
-        })
+        Ok((outputs, parallelism))
     }
 
     /// The transcripts of the last conversion are in the cache; this exposes where.
@@ -319,7 +469,7 @@ impl Engine {
     }
 }
 
-/// Join the chunks on the voice's timeline, bring it to the input's rate and exact length.
+/// Join the chunks on the voice's timeline, bring it to `out_rate` and exactly `frames` long.
 fn assemble_output(
     chunks: &[Chunk],
     outputs: &[ChunkOutput],
@@ -342,6 +492,38 @@ fn assemble_output(
     out.samples.resize(frames, 0.0);
     assemble::guard_peaks(&mut out.samples);
     Ok(out)
+}
+
+/// The recognised segments of all chunks, in order, with times in the file.
+fn transcript_lines(outputs: &[ChunkOutput]) -> Vec<TranscriptLine> {
+    outputs
+        .iter()
+        .flat_map(|o| {
+            let language = &o.done.transcript.language;
+            o.done
+                .transcript
+                .segments
+                .iter()
+                .map(move |s| TranscriptLine {
+                    start_ms: s.start_ms,
+                    end_ms: s.end_ms,
+                    text: s.text.trim().to_string(),
+                    language: language.clone(),
+                })
+        })
+        .filter(|l| !l.text.is_empty())
+        .collect()
+}
+
+fn check_exists(input: &Path) -> Result<(), Error> {
+    if input.exists() {
+        Ok(())
+    } else {
+        Err(decode::DecodeError::NotFound {
+            path: input.to_path_buf(),
+        }
+        .into())
+    }
 }
 
 /// Identifies a model for the cache: its file name and size.

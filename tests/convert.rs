@@ -209,3 +209,67 @@ fn a_chunk_that_keeps_failing_fails_the_run_naming_chunk_and_time() {
     assert_eq!(failures, 3);
     assert!(!out.exists(), "no output after a failed run");
 }
+
+#[test]
+fn preview_converts_one_chunk_like_the_whole_file_and_fills_the_cache() {
+    let cache = tempfile::tempdir().unwrap();
+    let mut s = settings(1, Some(cache.path()));
+    s.options.chunk_secs = 20.0;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sink: revoice::pipeline::ProgressSink = std::sync::Arc::new(|_| {});
+    let input = corpus("lecture_en.wav");
+    let preview = rt
+        .block_on(async {
+            let mut engine = revoice::pipeline::Engine::new(s.clone())?;
+            let p = engine
+                .preview(
+                    &input,
+                    25.0,
+                    &sink,
+                    &tokio_util::sync::CancellationToken::new(),
+                )
+                .await;
+            engine.shutdown().await;
+            p
+        })
+        .unwrap();
+    assert_eq!(preview.chunk, 1, "25 s falls in the second 20 s chunk");
+    assert!(preview.chunks >= 3);
+    assert!(
+        (15.0..=25.0).contains(&preview.start_secs),
+        "{}",
+        preview.start_secs
+    );
+    assert_eq!(preview.original.rate, preview.converted.rate);
+    assert_eq!(
+        preview.original.samples.len(),
+        preview.converted.samples.len()
+    );
+    assert!(!preview.transcript.is_empty());
+    for line in &preview.transcript {
+        let secs = line.start_ms as f64 / 1000.0;
+        assert!(secs >= preview.start_secs - 0.5, "{line:?}");
+        assert!(secs <= preview.start_secs + 26.0, "{line:?}");
+    }
+
+    // The same stretch of the whole-file conversion sounds the same: away from the chunk's
+    // edges (crossfades, resampler), the samples agree closely.
+    let (original, rate) = samples_of(&input);
+    let from = (preview.start_secs * rate as f64).round() as usize;
+    let len = preview.original.samples.len();
+    assert_eq!(&original[from..from + len], &preview.original.samples[..]);
+    let (whole, _) = samples_of(lecture_baseline());
+    let edge = rate as usize / 5;
+    let a = &preview.converted.samples[edge..len - edge];
+    let b = &whole[from + edge..from + len - edge];
+    let dot: f64 = a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum();
+    let norm = |v: &[f32]| v.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
+    let similarity = dot / (norm(a) * norm(b)).max(1e-12);
+    println!("preview vs whole-file similarity {similarity:.4}");
+    assert!(similarity > 0.98, "similarity {similarity:.4}");
+
+    // Converting the whole file now reuses the previewed chunk's transcript.
+    let out = out_dir().path().join("lecture-after-preview.wav");
+    let (r, _) = run(s, &input, &out);
+    assert_eq!(r.unwrap().cache_hits, 1);
+}
