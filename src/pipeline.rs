@@ -29,7 +29,7 @@ const CHUNK_SEARCH_SECS: f64 = 5.0;
 
 /// Everything a conversion needs: the user's choices and the files they resolved to
 /// (see [`Options::resolve`]).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ConvertSettings {
     pub options: Options,
     pub whisper_model: PathBuf,
@@ -411,6 +411,10 @@ impl Engine {
             }
         }
         Ok((outputs, parallelism))
+    }
+
+    pub fn settings(&self) -> &ConvertSettings {
+        &self.settings
     }
 
     /// The transcripts of the last conversion are in the cache; this exposes where.

@@ -15,6 +15,9 @@ pub enum AppError {
     Preset(String),
     #[error("{0}")]
     Io(String),
+    /// The preview player cannot play (no sound output, nothing loaded).
+    #[error("{0}")]
+    Player(String),
     #[error("cancelled")]
     Cancelled,
 }
@@ -43,5 +46,11 @@ impl From<revoice::models::ModelsError> for AppError {
 impl From<revoice::presets::PresetError> for AppError {
     fn from(e: revoice::presets::PresetError) -> Self {
         AppError::Preset(e.to_string())
+    }
+}
+
+impl From<crate::player::PlayerError> for AppError {
+    fn from(e: crate::player::PlayerError) -> Self {
+        AppError::Player(e.to_string())
     }
 }

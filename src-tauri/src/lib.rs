@@ -4,6 +4,7 @@
 
 pub mod commands;
 pub mod error;
+pub mod player;
 pub mod state;
 pub mod types;
 
@@ -18,23 +19,31 @@ use crate::state::AppState;
 pub fn specta_builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
         .commands(collect_commands![
-            commands::app_info,
-            commands::list_voices,
-            commands::list_presets,
-            commands::save_preset,
-            commands::rename_preset,
-            commands::delete_preset,
-            commands::probe_files,
-            commands::choose_files,
-            commands::choose_folder,
-            commands::start_job,
-            commands::cancel_job,
-            commands::open_folder,
-            commands::open_log,
-            commands::load_ui_state,
-            commands::save_ui_state,
+            commands::app::app_info,
+            commands::app::open_folder,
+            commands::app::open_log,
+            commands::app::load_ui_state,
+            commands::app::save_ui_state,
+            commands::presets::list_voices,
+            commands::presets::list_presets,
+            commands::presets::save_preset,
+            commands::presets::rename_preset,
+            commands::presets::delete_preset,
+            commands::files::probe_files,
+            commands::files::choose_files,
+            commands::files::choose_folder,
+            commands::jobs::start_job,
+            commands::jobs::cancel_job,
+            commands::jobs::preview_chunk,
+            commands::player::player_open,
+            commands::player::player_play,
+            commands::player::player_pause,
+            commands::player::player_seek,
+            commands::player::player_select,
+            commands::player::player_status,
+            commands::player::voice_sample,
         ])
-        .events(collect_events![types::JobEvent])
+        .events(collect_events![types::JobEvent, types::PlayerEvent])
         // The engine's 64-bit counts (samples, chunk indices, milliseconds) stay far below
         // 2^53, so TypeScript's number holds them exactly.
         .dangerously_cast_bigints_to_number()
@@ -79,12 +88,33 @@ fn init_logging(data_dir: &std::path::Path) -> PathBuf {
     log_file
 }
 
+/// Send the player's position to the UI while it plays, and once more when it stops.
+fn report_player_position(app: tauri::AppHandle) {
+    use tauri::Manager;
+    use tauri_specta::Event;
+    std::thread::spawn(move || {
+        let mut last = None;
+        loop {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            let status = app.state::<AppState>().player.status();
+            let moving = status.playing || status.sample_playing;
+            if moving || last.as_ref() != Some(&status) {
+                let _ = types::PlayerEvent {
+                    status: status.clone(),
+                }
+                .emit(&app);
+                last = Some(status);
+            }
+        }
+    });
+}
+
 pub fn run() {
     let (config_dir, data_dir) = dirs();
     let log_file = init_logging(&data_dir);
     tracing::info!("Revoice {} starting", env!("CARGO_PKG_VERSION"));
     let builder = specta_builder();
-    let state = AppState::new(commands::user_presets(), log_file, config_dir);
+    let state = AppState::new(commands::presets::user_presets(), log_file, config_dir);
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
@@ -92,6 +122,7 @@ pub fn run() {
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
+            report_player_position(app.handle().clone());
             Ok(())
         })
         .run(tauri::generate_context!());

@@ -1,14 +1,21 @@
-//! What the app keeps while it runs: running jobs (to cancel them), where presets, the log and
-//! the remembered settings live.
+//! What the app keeps while it runs: the engine (with its worker processes), running jobs
+//! (to cancel them), the preview player, and where presets, the log and the remembered
+//! settings live.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
+use revoice::pipeline::Engine;
 use revoice::presets::UserPresets;
 use tokio_util::sync::CancellationToken;
 
+use crate::player::Player;
+
 pub struct AppState {
+    /// One job at a time holds the engine; its workers stay up between jobs.
+    pub engine: tokio::sync::Mutex<Option<Engine>>,
+    pub player: Player,
     jobs: Mutex<HashMap<u32, CancellationToken>>,
     pub presets: UserPresets,
     pub log_file: PathBuf,
@@ -18,6 +25,8 @@ pub struct AppState {
 impl AppState {
     pub fn new(presets: UserPresets, log_file: PathBuf, config_dir: PathBuf) -> Self {
         Self {
+            engine: tokio::sync::Mutex::new(None),
+            player: Player::new(),
             jobs: Mutex::new(HashMap::new()),
             presets,
             log_file,

@@ -2,10 +2,15 @@
 //! `Summary`, which derive their TypeScript through the engine's `specta` feature).
 
 use revoice::options::Options;
-use revoice::pipeline::{Progress, Summary};
+use revoice::pipeline::{Progress, Summary, TranscriptLine};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri_specta::Event;
+
+use crate::player::{OutputInfo, PlayerStatus};
+
+/// Points in each waveform overview the UI draws.
+pub const WAVEFORM_POINTS: usize = 1200;
 
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct AppInfo {
@@ -90,4 +95,46 @@ pub struct UiState {
     pub preset: Option<String>,
     pub output_dir: Option<String>,
     pub format: String,
+}
+
+/// Convert the chunk at `at_secs` of `input` for a listen (see `preview_chunk`).
+#[derive(Debug, Clone, Deserialize, Type)]
+pub struct PreviewRequest {
+    /// Progress events carry it, as for a job.
+    pub id: u32,
+    pub input: String,
+    pub at_secs: f64,
+    pub options: Options,
+}
+
+/// What the player holds after loading a file pair.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct PlayerTracks {
+    pub duration_secs: f64,
+    /// Peak per point, 0..1, `WAVEFORM_POINTS` long.
+    pub waveform_original: Vec<f32>,
+    pub waveform_converted: Vec<f32>,
+    pub output: OutputInfo,
+}
+
+/// One chunk converted ahead of the file, loaded into the player.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct ChunkPreview {
+    /// Which chunk (from 0) of how many.
+    pub chunk: u32,
+    pub chunks: u32,
+    /// Where the chunk starts in the file; player positions count from here.
+    pub start_secs: f64,
+    pub duration_secs: f64,
+    pub waveform_original: Vec<f32>,
+    pub waveform_converted: Vec<f32>,
+    /// Segments with times in the file.
+    pub transcript: Vec<TranscriptLine>,
+    pub output: OutputInfo,
+}
+
+/// The player's position, sent about 20 times a second while it plays and once when it stops.
+#[derive(Debug, Clone, Serialize, Type, Event)]
+pub struct PlayerEvent {
+    pub status: PlayerStatus,
 }

@@ -9,12 +9,14 @@
 
 mod phonemize;
 mod piper;
+mod sample;
 mod voices;
 
 use std::path::PathBuf;
 
 pub use phonemize::{phonemize, PhonemeIdMap};
 pub use piper::{init_runtime, PiperVoice, SynthesisOptions};
+pub use sample::{sample_sentence, voice_sample};
 pub use voices::{list_voices, VoiceInfo};
 
 /// Everything that can go wrong while loading a voice or synthesising speech.

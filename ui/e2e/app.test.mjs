@@ -122,7 +122,58 @@ test("a dropped corpus file converts with the default preset and its output is o
   assert.equal(wav.readUInt32LE(24), 44100, "the input's sample rate");
   assert.equal(samples, 485100, "the input's length in samples");
 
+});
+
+test("the finished file plays in the preview, and A/B switches keep the position", async () => {
+  // A finished job loads into the player by itself.
+  await waitFor("return document.querySelector('#player-what').textContent === 'jfk.flac'", "the player to load", 20_000);
+  const device = await exec("return document.querySelector('#player-device').textContent");
+  console.log(`sound output: ${device}`);
+  assert.ok(device.length > 0, "the player says where the sound goes");
+  assert.ok(await exec("return document.querySelectorAll('#transcript li').length") >= 1, "the transcript is listed");
+
+  await exec("document.querySelector('#play').click()");
+  const position = () => exec("return Number(document.querySelector('#player').dataset.position)");
+  await waitFor("return Number(document.querySelector('#player').dataset.position) > 1.0", "playback to move", 10_000);
+  const before = await position();
+  await exec("document.querySelector('input[name=ab][value=original]').click()");
+  await waitFor("return document.querySelector('#player').dataset.source === 'original'", "the switch to A", 5_000);
+  const after = await position();
+  assert.ok(after >= before && after < before + 1.0, `A/B kept the place: ${before} -> ${after}`);
+  await waitFor(`return Number(document.querySelector('#player').dataset.position) > ${after + 0.5}`, "playback to go on after the switch", 10_000);
+  assert.equal(await exec("return document.querySelector('#player').dataset.playing"), "true");
+  assert.ok(await exec("return !!document.querySelector('#transcript button[aria-current=true]')"), "the spoken line is highlighted");
+  await exec("document.querySelector('input[name=ab][value=converted]').click()");
+  await exec("document.querySelector('#play').click()");
+  await waitFor("return document.querySelector('#player').dataset.playing === 'false'", "pause", 5_000);
+
   await sleep(1500); // screenshots lag the page
   const png = await wd("GET", `/session/${session}/screenshot`);
   writeFileSync(join(root, "docs", "screenshot.png"), Buffer.from(png, "base64"));
+});
+
+test("converting again is served from the transcript cache", async () => {
+  await exec("document.querySelector('#start').click()");
+  await waitFor("return !!document.querySelector('#jobs tbody tr[data-state=running]')", "the re-run to start", 20_000);
+  await waitFor("return !!document.querySelector('#jobs tbody tr[data-state=done], #jobs tbody tr[data-state=failed]')", "the re-run to end", 240_000);
+  const state = await exec("return document.querySelector('#jobs tbody tr').innerText");
+  assert.match(state, /1 from cache/, state);
+});
+
+test("a chunk previews before converting, and a voice sample plays", async () => {
+  await exec("document.querySelector('#jobs button[aria-label^=Remove]').click()");
+  await wd("POST", `/session/${session}/execute/async`, {
+    script: `const done = arguments[arguments.length - 1];
+      window.__TAURI_INTERNALS__.invoke('plugin:event|emit', { event: 'tauri://drag-drop',
+        payload: { paths: [arguments[0]], position: { x: 100, y: 100 } } }).then(() => done(true), (e) => done(String(e)));`,
+    args: [join(corpus, "jfk.flac")],
+  });
+  await waitFor("return !!document.querySelector('#jobs button[aria-label^=Convert]')", "the Preview button", 20_000);
+  await exec("document.querySelector('#jobs button[aria-label^=Convert]').click()");
+  await waitFor("return /chunk 1 of 1/.test(document.querySelector('#player-what').textContent)", "the chunk preview", 120_000);
+  assert.ok(await exec("return document.querySelectorAll('#transcript li').length") >= 1);
+  assert.equal(await exec("return document.querySelector('#jobs tbody tr').dataset.state"), "queued", "nothing was written");
+
+  await exec("document.querySelector('#voice-sample').click()");
+  await waitFor("return /Playing a sample of en_US-joe-medium/.test(document.querySelector('#toast').textContent)", "the voice sample", 30_000);
 });

@@ -6,12 +6,16 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 /** Commands */
 export const commands = {
 	appInfo: () => __TAURI_INVOKE<AppInfo_Serialize>("app_info"),
+	openFolder: (path: string) => typedError<null, AppError>(__TAURI_INVOKE("open_folder", { path })),
+	openLog: () => typedError<null, AppError>(__TAURI_INVOKE("open_log")),
+	loadUiState: () => __TAURI_INVOKE<UiState_Serialize | null>("load_ui_state"),
+	saveUiState: (ui: UiState_Deserialize) => typedError<null, AppError>(__TAURI_INVOKE("save_ui_state", { ui })),
 	listVoices: () => typedError<VoiceEntry_Serialize[], AppError>(__TAURI_INVOKE("list_voices")),
 	listPresets: () => typedError<PresetEntry_Serialize[], AppError>(__TAURI_INVOKE("list_presets")),
 	savePreset: (name: string, options: Options_Deserialize) => typedError<null, AppError>(__TAURI_INVOKE("save_preset", { name, options })),
 	renamePreset: (from: string, to: string) => typedError<null, AppError>(__TAURI_INVOKE("rename_preset", { from, to })),
 	deletePreset: (name: string) => typedError<null, AppError>(__TAURI_INVOKE("delete_preset", { name })),
-	/**  Describe the files the user added (decoding them once, off the UI thread). */
+	/**  Describe the files the user added from their headers, off the UI thread. */
 	probeFiles: (paths: string[]) => __TAURI_INVOKE<FileInfo_Serialize[]>("probe_files", { paths }),
 	chooseFiles: () => __TAURI_INVOKE<string[]>("choose_files"),
 	chooseFolder: () => __TAURI_INVOKE<string | null>("choose_folder"),
@@ -19,15 +23,27 @@ export const commands = {
 	startJob: (request: JobRequest_Deserialize) => typedError<JobDone, AppError>(__TAURI_INVOKE("start_job", { request })),
 	/**  Stop a job: its workers are killed at once and nothing half-written is left. */
 	cancelJob: (id: number) => __TAURI_INVOKE<boolean>("cancel_job", { id }),
-	openFolder: (path: string) => typedError<null, AppError>(__TAURI_INVOKE("open_folder", { path })),
-	openLog: () => typedError<null, AppError>(__TAURI_INVOKE("open_log")),
-	loadUiState: () => __TAURI_INVOKE<UiState_Serialize | null>("load_ui_state"),
-	saveUiState: (ui: UiState_Deserialize) => typedError<null, AppError>(__TAURI_INVOKE("save_ui_state", { ui })),
+	/**
+	 *  Convert the chunk at `at_secs` only and load it into the player, original beside
+	 *  converted. Its transcript is cached, so converting the whole file later reuses it.
+	 */
+	previewChunk: (request: PreviewRequest_Deserialize) => typedError<ChunkPreview, AppError>(__TAURI_INVOKE("preview_chunk", { request })),
+	/**  Load a converted file and its original into the player (decoded off the UI thread). */
+	playerOpen: (original: string, converted: string) => typedError<PlayerTracks, AppError>(__TAURI_INVOKE("player_open", { original, converted })),
+	playerPlay: () => typedError<PlayerStatus, AppError>(__TAURI_INVOKE("player_play")),
+	playerPause: () => __TAURI_INVOKE<PlayerStatus>("player_pause"),
+	playerSeek: (secs: number | null) => __TAURI_INVOKE<PlayerStatus>("player_seek", { secs }),
+	/**  Hear the original or the converted track from the same sample on. */
+	playerSelect: (source: Source) => __TAURI_INVOKE<PlayerStatus>("player_select", { source }),
+	playerStatus: () => __TAURI_INVOKE<PlayerStatus>("player_status"),
+	/**  Speak a short sentence with `voice` (an installed voice's id) through the player. */
+	voiceSample: (voice: string) => typedError<OutputInfo, AppError>(__TAURI_INVOKE("voice_sample", { voice })),
 };
 
 /** Events */
 export const events = {
 	jobEvent: makeEvent<JobEvent, JobEvent>("job-event"),
+	playerEvent: makeEvent<PlayerEvent, PlayerEvent>("player-event"),
 };
 
 /* Types */
@@ -35,7 +51,9 @@ export type AppError =
 /**  The conversion failed; the message is the engine's one line. */
 { kind: "Engine"; message: string } | 
 /**  A choice cannot be used (unknown voice, missing model, no CUDA build, ...). */
-{ kind: "Options"; message: string } | { kind: "Preset"; message: string } | { kind: "Io"; message: string } | { kind: "Cancelled" };
+{ kind: "Options"; message: string } | { kind: "Preset"; message: string } | { kind: "Io"; message: string } | 
+/**  The preview player cannot play (no sound output, nothing loaded). */
+{ kind: "Player"; message: string } | { kind: "Cancelled" };
 
 export type AppInfo = AppInfo_Serialize | AppInfo_Deserialize;
 
@@ -63,6 +81,21 @@ export type AppInfo_Serialize = {
 	models_problem: string | null,
 	log_file: string,
 	defaults: Options_Serialize,
+};
+
+/**  One chunk converted ahead of the file, loaded into the player. */
+export type ChunkPreview = {
+	/**  Which chunk (from 0) of how many. */
+	chunk: number,
+	chunks: number,
+	/**  Where the chunk starts in the file; player positions count from here. */
+	start_secs: number | null,
+	duration_secs: number | null,
+	waveform_original: (number | null)[],
+	waveform_converted: (number | null)[],
+	/**  Segments with times in the file. */
+	transcript: TranscriptLine[],
+	output: OutputInfo,
 };
 
 export type Device = 
@@ -175,11 +208,43 @@ export type Options_Serialize = {
 	use_cache: boolean,
 };
 
+/**  Where the sound goes, as the UI tells the user. */
+export type OutputInfo = {
+	device: string,
+	rate: number,
+	/**  No sound card: the null device plays in silence. */
+	silent: boolean,
+};
+
 /**  Workers x threads for this machine, and why. */
 export type Parallelism = {
 	workers: number,
 	threads: number,
 	reason: string,
+};
+
+/**  The player's position, sent about 20 times a second while it plays and once when it stops. */
+export type PlayerEvent = {
+	status: PlayerStatus,
+};
+
+/**  What the player is doing, for the UI's position display. */
+export type PlayerStatus = {
+	position_secs: number | null,
+	duration_secs: number | null,
+	playing: boolean,
+	source: Source,
+	/**  A voice sample is playing (over the tracks, which wait). */
+	sample_playing: boolean,
+};
+
+/**  What the player holds after loading a file pair. */
+export type PlayerTracks = {
+	duration_secs: number | null,
+	/**  Peak per point, 0..1, `WAVEFORM_POINTS` long. */
+	waveform_original: (number | null)[],
+	waveform_converted: (number | null)[],
+	output: OutputInfo,
 };
 
 /**  What happens in the pool, for progress displays. `slot` counts from 0. */
@@ -201,6 +266,27 @@ export type PresetEntry_Serialize = {
 	options: Options_Serialize,
 };
 
+/**  Convert the chunk at `at_secs` of `input` for a listen (see `preview_chunk`). */
+export type PreviewRequest = PreviewRequest_Serialize | PreviewRequest_Deserialize;
+
+/**  Convert the chunk at `at_secs` of `input` for a listen (see `preview_chunk`). */
+export type PreviewRequest_Deserialize = {
+	/**  Progress events carry it, as for a job. */
+	id: number,
+	input: string,
+	at_secs: number | null,
+	options: Options_Deserialize,
+};
+
+/**  Convert the chunk at `at_secs` of `input` for a listen (see `preview_chunk`). */
+export type PreviewRequest_Serialize = {
+	/**  Progress events carry it, as for a job. */
+	id: number,
+	input: string,
+	at_secs: number | null,
+	options: Options_Serialize,
+};
+
 /**  Progress of a conversion, for progress bars and the app. */
 export type Progress = { kind: "file_started"; input: string; duration_secs: number | null; chunks: number; cached: number; parallelism: Parallelism } | {
 	kind: "pool",
@@ -213,6 +299,9 @@ export type Quality =
 "normal" | 
 /**  Beam search (5) recognition; timing as in normal. */
 "high";
+
+/**  Which track is heard. */
+export type Source = "original" | "converted";
 
 /**
  *  Seconds spent per stage. Recognition, synthesis and fit are summed over workers (they
@@ -237,6 +326,8 @@ export type Summary = {
 	cache_hits: number,
 	languages: string[],
 	segments: number,
+	/**  What was said, segment by segment. */
+	transcript: TranscriptLine[],
 	parallelism: Parallelism,
 	stages: StageSecs,
 	wall_secs: number | null,
@@ -244,6 +335,14 @@ export type Summary = {
 	real_time_factor: number | null,
 	peak_rss_mib_supervisor: number | null,
 	peak_rss_mib_worker: number | null,
+};
+
+/**  One recognised segment, with times in the file (not the chunk). */
+export type TranscriptLine = {
+	start_ms: number,
+	end_ms: number,
+	text: string,
+	language: string,
 };
 
 /**  What the app remembers between runs. */

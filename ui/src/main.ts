@@ -2,8 +2,9 @@
 // backend offers comes through the generated, typed `bindings.ts`.
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { commands, events } from "./bindings";
-import type { AppError, AppInfo, FileInfo_Serialize as FileInfo, Options_Serialize as Options, PresetEntry_Serialize as PresetEntry, Progress, Summary, VoiceEntry_Serialize as VoiceEntry } from "./bindings";
-import { $, fmtDuration, optionsEqual, workerLine, type Tally } from "./util";
+import type { AppInfo, FileInfo_Serialize as FileInfo, Options_Serialize as Options, PresetEntry_Serialize as PresetEntry, Progress, Summary, VoiceEntry_Serialize as VoiceEntry } from "./bindings";
+import { initPlayer, showBusy, showLoaded, showOutput } from "./player";
+import { $, errText, fmtClock, fmtDuration, optionsEqual, workerLine, type Tally } from "./util";
 
 type JobState = "queued" | "running" | "done" | "failed" | "cancelled" | "invalid";
 
@@ -30,6 +31,8 @@ const app = {
   jobs: [] as Job[],
   nextId: 1,
   running: null as Job | null,
+  /** A chunk being converted for the player: its progress id and file. */
+  previewing: null as { id: number; job: Job } | null,
   stopRequested: false,
   lastOutput: null as string | null,
 };
@@ -161,8 +164,8 @@ function renderJobs() {
   const body = document.querySelector("#jobs tbody") as HTMLTableSectionElement;
   body.replaceChildren(...app.jobs.map(jobRow));
   $("empty-queue").hidden = app.jobs.length > 0;
-  ($("start") as HTMLButtonElement).disabled = app.running !== null || !app.jobs.some((j) => j.state === "queued" || j.state === "done" || j.state === "cancelled" || j.state === "failed");
-  ($("cancel") as HTMLButtonElement).disabled = app.running === null;
+  ($("start") as HTMLButtonElement).disabled = app.running !== null || app.previewing !== null || !app.jobs.some((j) => j.state === "queued" || j.state === "done" || j.state === "cancelled" || j.state === "failed");
+  ($("cancel") as HTMLButtonElement).disabled = app.running === null && app.previewing === null;
   ($("open-output") as HTMLButtonElement).disabled = app.lastOutput === null;
 }
 
@@ -219,7 +222,15 @@ function jobRow(j: Job): HTMLTableRowElement {
     d.append(s, pre);
     state.append(d);
   }
-  const actions = cell("");
+  const actions = cell("", "actions-cell");
+  const busy = app.running !== null || app.previewing !== null;
+  if (j.state === "done" && j.output) {
+    actions.append(button("Listen", `Listen to ${j.file.name}, original and converted`, () => void listen(j)));
+  } else if (j.state !== "running" && j.state !== "invalid") {
+    const b = button("Preview", `Convert the first chunk of ${j.file.name} and play it`, () => void previewChunk(j, 0));
+    b.disabled = busy;
+    actions.append(b);
+  }
   if (j.state !== "running") {
     const rm = document.createElement("button");
     rm.type = "button";
@@ -234,12 +245,79 @@ function jobRow(j: Job): HTMLTableRowElement {
   return tr;
 }
 
+function button(text: string, label: string, onclick: () => void): HTMLButtonElement {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = text;
+  b.setAttribute("aria-label", label);
+  b.onclick = onclick;
+  return b;
+}
+
+// ---------- the player ----------
+
+/** Load a finished job into the player: its original and its output on one timeline. */
+async function listen(j: Job) {
+  if (!j.output) return;
+  showBusy(`Loading ${j.file.name}…`);
+  const r = await commands.playerOpen(j.file.path, j.output);
+  if (r.status === "error") return toast(errText(r.error));
+  showLoaded({
+    title: j.file.name,
+    startSecs: 0,
+    durationSecs: r.data.duration_secs ?? 0,
+    waveOriginal: r.data.waveform_original.map((x) => x ?? 0),
+    waveConverted: r.data.waveform_converted.map((x) => x ?? 0),
+    transcript: j.summary?.transcript ?? [],
+    output: r.data.output,
+  });
+}
+
+/** Convert only the chunk at `atSecs` of a job's file and load it into the player. */
+async function previewChunk(j: Job, atSecs: number) {
+  if (app.running || app.previewing) return;
+  const id = app.nextId++;
+  app.previewing = { id, job: j };
+  renderJobs();
+  showBusy(`Converting a chunk of ${j.file.name} from ${fmtClock(atSecs)}…`);
+  const r = await commands.previewChunk({ id, input: j.file.path, at_secs: atSecs, options: readOptions() });
+  app.previewing = null;
+  renderJobs();
+  if (r.status === "error") {
+    showBusy(r.error.kind === "Cancelled" ? "Preview cancelled." : `Preview failed: ${errText(r.error)}`);
+    return;
+  }
+  const p = r.data;
+  const start = p.start_secs ?? 0;
+  const duration = p.duration_secs ?? 0;
+  if (p.transcript[0]?.language) j.language = p.transcript[0].language;
+  renderJobs();
+  showLoaded({
+    title: j.file.name,
+    startSecs: start,
+    durationSecs: duration,
+    waveOriginal: p.waveform_original.map((x) => x ?? 0),
+    waveConverted: p.waveform_converted.map((x) => x ?? 0),
+    transcript: p.transcript,
+    output: p.output,
+    chunk: {
+      index: p.chunk,
+      count: p.chunks,
+      next: p.chunk + 1 < p.chunks ? () => void previewChunk(j, start + duration + 0.01) : undefined,
+    },
+  });
+}
+
 function firstSentence(e: string): string {
   const cut = e.indexOf(": ", e.lastIndexOf("/") + 1);
   return cut > 0 && cut < 160 ? e.slice(cut + 2, cut + 2 + 140) : e.slice(0, 140);
 }
 
 function onProgress(id: number, p: Progress) {
+  if (app.previewing?.id === id) {
+    if (p.kind === "pool" && p.event === "chunk_started") showBusy(`Converting a chunk of ${app.previewing.job.file.name} (worker ${p.slot + 1})…`);
+    return;
+  }
   const j = app.jobs.find((x) => x.id === id);
   if (!j) return;
   switch (p.kind) {
@@ -297,6 +375,7 @@ async function runQueue() {
       j.done = j.chunks;
       j.language = r.data.summary.languages.join(", ");
       app.lastOutput = r.data.output;
+      if ($("player").dataset.playing !== "true") void listen(j);
     } else if (r.error.kind === "Cancelled") {
       j.state = "cancelled";
     } else {
@@ -308,10 +387,6 @@ async function runQueue() {
 }
 
 // ---------- wiring ----------
-
-function errText(e: AppError): string {
-  return "message" in e ? e.message : e.kind;
-}
 
 function toast(text: string) {
   const t = $("toast");
@@ -417,6 +492,7 @@ async function init() {
   $("cancel").onclick = async () => {
     app.stopRequested = true;
     if (app.running) await commands.cancelJob(app.running.id);
+    if (app.previewing) await commands.cancelJob(app.previewing.id);
   };
   $("open-output").onclick = async () => {
     if (app.lastOutput) await commands.openFolder(app.lastOutput);
@@ -425,7 +501,17 @@ async function init() {
     const r = await commands.openLog();
     if (r.status === "error") toast(`Log: ${app.info?.log_file} (${errText(r.error)})`);
   };
-  $("voice-sample").onclick = () => toast("Voice samples come with the preview player.");
+  $("voice-sample").onclick = async () => {
+    const voice = ($("voice") as HTMLSelectElement).value;
+    const b = $("voice-sample") as HTMLButtonElement;
+    b.disabled = true;
+    const r = await commands.voiceSample(voice);
+    b.disabled = false;
+    if (r.status === "error") return toast(`Sample: ${errText(r.error)}`);
+    showOutput(r.data);
+    toast(r.data.silent ? `Playing a sample of ${voice} (silent: no sound card)` : `Playing a sample of ${voice}`);
+  };
+  await initPlayer();
 
   await events.jobEvent.listen((e) => onProgress(e.payload.id, e.payload.progress));
   await getCurrentWebview().onDragDropEvent((e) => {

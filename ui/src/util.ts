@@ -1,5 +1,5 @@
 // Small pure helpers, kept apart so tests and readers can see them alone.
-import type { Options_Serialize as Options } from "./bindings";
+import type { AppError, Options_Serialize as Options, TranscriptLine } from "./bindings";
 
 export interface Tally {
   done: number;
@@ -29,4 +29,22 @@ export function workerLine(workers: Tally[]): string {
 
 export function optionsEqual(a: Options, b: Options): boolean {
   return (Object.keys(a) as (keyof Options)[]).every((k) => a[k] === b[k]);
+}
+
+/** 75.25 -> "1:15.2": a player position, to a tenth of a second. */
+export function fmtClock(secs: number): string {
+  const t = Math.max(0, Math.floor(secs * 10)) / 10;
+  const m = Math.floor(t / 60);
+  const s = (t - m * 60).toFixed(1).padStart(4, "0");
+  return `${m}:${s}`;
+}
+
+/** Index of the line being spoken at `ms`, or -1 between lines. */
+export function currentLine(lines: TranscriptLine[], ms: number): number {
+  return lines.findIndex((l) => l.start_ms <= ms && ms < l.end_ms);
+}
+
+/** The message of an error from the backend. */
+export function errText(e: AppError): string {
+  return "message" in e ? e.message : e.kind;
 }

@@ -17,6 +17,13 @@
   ];
   const durations = { "jfk.flac": 11.0, "lecture_en.wav": 60.0, "notes.wav": 0 };
 
+  // The player: a position that only moves when a test says so, and the chosen track.
+  const player = { position_secs: 0, duration_secs: 0, playing: false, source: "converted", sample_playing: false };
+  const status = () => ({ ...player });
+  const wave = (n, f) => Array.from({ length: 1200 }, (_, i) => Math.abs(Math.sin(i / n)) * f);
+  const nullOutput = { device: "alsa:null", rate: 44100, silent: true };
+  const pendingPreviews = new Map();
+
   function emit(event, payload) {
     for (const id of listeners.get(event) ?? []) {
       const cb = callbacks.get(id);
@@ -52,12 +59,29 @@
     choose_folder: () => "/tmp/out",
     start_job: ({ request }) => new Promise((resolve, reject) => pendingJobs.set(request.id, { resolve, reject, request })),
     cancel_job: ({ id }) => {
+      const preview = pendingPreviews.get(id);
+      if (preview) {
+        pendingPreviews.delete(id);
+        preview.reject({ kind: "Cancelled" });
+        return true;
+      }
       const job = pendingJobs.get(id);
       if (!job) return false;
       pendingJobs.delete(id);
       job.reject({ kind: "Cancelled" });
       return true;
     },
+    preview_chunk: ({ request }) => new Promise((resolve, reject) => pendingPreviews.set(request.id, { resolve, reject, request })),
+    player_open: () => {
+      Object.assign(player, { position_secs: 0, duration_secs: 11, playing: false });
+      return { duration_secs: 11, waveform_original: wave(40, 0.8), waveform_converted: wave(25, 0.6), output: nullOutput };
+    },
+    player_play: () => { player.playing = true; return status(); },
+    player_pause: () => { player.playing = false; return status(); },
+    player_seek: ({ secs }) => { player.position_secs = secs; return status(); },
+    player_select: ({ source }) => { player.source = source; return status(); },
+    player_status: () => status(),
+    voice_sample: () => nullOutput,
     open_folder: () => null,
     open_log: () => null,
     load_ui_state: () => null,
@@ -94,6 +118,18 @@
       const job = pendingJobs.get(id);
       pendingJobs.delete(id);
       job.resolve({ id, output: `/tmp/out/${id}.revoiced.wav`, summary });
+    },
+    player,
+    /** Move the player as the Rust side would while playing, and tell the page. */
+    tick(secs) {
+      player.position_secs = secs;
+      emit("player-event", { status: status() });
+    },
+    finishPreview(id, preview) {
+      const p = pendingPreviews.get(id);
+      pendingPreviews.delete(id);
+      Object.assign(player, { position_secs: 0, duration_secs: preview.duration_secs, playing: false });
+      p.resolve({ ...preview, waveform_original: wave(30, 0.7), waveform_converted: wave(20, 0.5), output: nullOutput });
     },
     fail(id, error) {
       const job = pendingJobs.get(id);

@@ -64,7 +64,28 @@ const summary = {
   parallelism: { workers: 2, threads: 1, reason: "2 worker(s)" },
   stages: { decode: 0, recognition: 3, synthesis: 1, fit: 0.2, assemble: 0, encode: 0 },
   wall_secs: 5.5, real_time_factor: 0.5, peak_rss_mib_supervisor: 20, peak_rss_mib_worker: 400,
+  transcript: [
+    { start_ms: 0, end_ms: 4000, text: "And so, my fellow Americans,", language: "en" },
+    { start_ms: 4000, end_ms: 11000, text: "ask not what your country can do for you.", language: "en" },
+  ],
 };
+
+/** Convert jfk.flac through the mocked engine, with `cached` of its 2 chunks from the cache. */
+async function convertJfk(cached = 0) {
+  const before = (await calls("start_job")).length;
+  await page.click("#start");
+  await page.waitForFunction((n) => window.__mock.calls.filter((c) => c.cmd === "start_job").length > n, before);
+  const req = (await calls("start_job")).at(-1);
+  const id = req.request.id;
+  await progress(id, { kind: "file_started", input: "/corpus/jfk.flac", duration_secs: 11, chunks: 2, cached,
+    parallelism: { workers: 2, threads: 1, reason: "" } });
+  for (const index of [0, 1]) {
+    await progress(id, { kind: "pool", event: "chunk_started", slot: index, index });
+    await progress(id, { kind: "pool", event: "chunk_done", slot: index, index, cached: index < cached });
+  }
+  await page.evaluate(([i, s]) => window.__mock.finish(i, s), [id, { ...summary, cache_hits: cached }]);
+  await page.waitForSelector("#jobs tbody tr[data-state=done]");
+}
 
 test("presets fill the controls and a changed control marks the preset modified", async () => {
   assert.equal(await page.inputValue("#preset"), "Natural");
@@ -160,4 +181,118 @@ test("save the current settings as a preset of one's own", async () => {
   assert.equal(await page.isHidden("#preset-modified"), true);
   assert.equal(await page.isEnabled("#preset-delete"), true);
   await page.screenshot({ path: join(shots, "preset-saved.png") });
+});
+
+test("a re-run served from the transcript cache says so", async () => {
+  await drop(["/corpus/jfk.flac"]);
+  await page.waitForSelector("#jobs tbody tr");
+  await convertJfk(0);
+  assert.doesNotMatch(await page.textContent("#jobs tbody tr"), /from cache/);
+  await convertJfk(2);
+  assert.match(await page.textContent("#jobs tbody tr"), /2 from cache/);
+});
+
+test("the player: a finished job loads, plays, and A/B switches at the same position", async () => {
+  await drop(["/corpus/jfk.flac"]);
+  await page.waitForSelector("#jobs tbody tr");
+  await convertJfk(0);
+  // A finished job goes into the player by itself; "Listen" loads it again.
+  await page.waitForFunction(() => document.querySelector("#player-what").textContent === "jfk.flac");
+  await page.click('#jobs button:has-text("Listen")');
+  const [opened] = (await calls("player_open")).slice(-1);
+  assert.deepEqual(opened, { original: "/corpus/jfk.flac", converted: "/tmp/out/1.revoiced.wav" });
+  assert.match(await page.textContent("#player-device"), /No sound card: plays silently \(ALSA null device\)/);
+  assert.equal(await page.$$eval("#transcript li", (l) => l.length), 2);
+
+  await page.click("#play");
+  assert.equal(await page.getAttribute("#play", "aria-label"), "Pause");
+  await page.evaluate(() => window.__mock.tick(5.25));
+  await page.waitForFunction(() => document.querySelector("#player").dataset.position === "5.250");
+  assert.match(await page.textContent("#player-time"), /0:05\.2 \/ 0:11\.0/);
+  // The line being spoken at 5.25 s is highlighted.
+  assert.match(await page.textContent("#transcript button[aria-current=true]"), /ask not/);
+
+  // A/B: the switch asks for the other track and nothing else; the position stays.
+  await page.click('label:has(input[name=ab][value=original])');
+  const selects = await calls("player_select");
+  assert.deepEqual(selects.at(-1), { source: "original" });
+  assert.equal((await calls("player_seek")).length, 0, "switching does not seek");
+  assert.equal(await page.getAttribute("#player", "data-source"), "original");
+  assert.equal(await page.getAttribute("#player", "data-position"), "5.250");
+  await page.screenshot({ path: join(shots, "player.png") });
+
+  // A transcript line seeks to its start.
+  await page.click("#transcript li:first-child button");
+  assert.deepEqual((await calls("player_seek")).at(-1), { secs: 0 });
+  // Space pauses when no control has the focus.
+  await page.evaluate(() => document.activeElement.blur());
+  await page.keyboard.press("Space");
+  assert.equal((await calls("player_pause")).length, 1);
+  assert.deepEqual(page.errors, []);
+});
+
+test("preview one chunk before converting the whole file", async () => {
+  await drop(["/corpus/lecture_en.wav"]);
+  await page.waitForSelector("#jobs tbody tr");
+  await page.click('#jobs button:has-text("Preview")');
+  const [req] = await calls("preview_chunk");
+  assert.equal(req.request.input, "/corpus/lecture_en.wav");
+  assert.equal(req.request.at_secs, 0);
+  assert.equal(await page.isDisabled("#start"), true, "one thing at a time");
+  await page.evaluate((id) => window.__mock.finishPreview(id, {
+    chunk: 0, chunks: 3, start_secs: 0, duration_secs: 20.5,
+    transcript: [{ start_ms: 300, end_ms: 5000, text: "Welcome to the lecture.", language: "en" }],
+  }), req.request.id);
+  await page.waitForFunction(() => /chunk 1 of 3/.test(document.querySelector("#player-what").textContent));
+  assert.match(await page.textContent("#player-what"), /lecture_en\.wav · chunk 1 of 3 \(0:00\.0–0:20\.5\)/);
+  assert.equal(await page.textContent("#jobs tbody tr td:nth-child(4)"), "en", "the detected language shows");
+  assert.equal(await page.isEnabled("#start"), true);
+  await page.click("#player-next");
+  const next = (await calls("preview_chunk")).at(-1);
+  assert.ok(next.request.at_secs > 20.5, `next chunk starts after this one: ${next.request.at_secs}`);
+  await page.click("#cancel");
+  await page.waitForFunction(() => /Preview cancelled/.test(document.querySelector("#player-what").textContent));
+});
+
+test("the voice sample button plays a sample and says when nothing can be heard", async () => {
+  await page.click("#voice-sample");
+  assert.deepEqual((await calls("voice_sample"))[0], { voice: "en_US-joe-medium" });
+  await page.waitForFunction(() => /Playing a sample of en_US-joe-medium \(silent: no sound card\)/.test(document.querySelector("#toast").textContent));
+});
+
+test("dark theme: the same screens read well with the system's dark scheme", async () => {
+  await page.emulateMedia({ colorScheme: "dark" });
+  await drop(["/corpus/jfk.flac", "/tmp/notes.wav"]);
+  await page.waitForSelector("#jobs tbody tr:nth-child(2)");
+  await convertJfk(0);
+  await page.evaluate(() => window.__mock.tick(4.5));
+  const bg = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+  assert.equal(bg, "rgb(21, 24, 30)");
+  await page.screenshot({ path: join(shots, "dark.png") });
+});
+
+test("keyboard: Tab reaches the controls in reading order, each with a label", async () => {
+  await drop(["/corpus/jfk.flac"]);
+  await page.waitForSelector("#jobs tbody tr");
+  await convertJfk(0);
+  await page.focus("#preset");
+  const order = [];
+  for (let i = 0; i < 60; i++) {
+    if (i > 0) await page.keyboard.press("Tab");
+    const stop = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (el === document.body) return null;
+      const label = el.getAttribute("aria-label") || (el.labels && el.labels[0]?.textContent) || el.textContent || "";
+      return `${el.id || el.name || el.tagName}:${label.trim().replace(/\s+/g, " ")}`;
+    });
+    if (stop === null || order.includes(stop)) break;
+    order.push(stop);
+  }
+  const at = (prefix) => order.findIndex((x) => x.startsWith(prefix));
+  const expected = ["preset:", "preset-save:", "open-log:", "add-files:", "BUTTON:Listen to jfk.flac", "start:", "open-output:",
+    "play:", "ab:", "voice:", "voice-sample:", "quality:", "model:", "language:", "device:", "workers:", "chunk-secs:", "out-dir:"];
+  const positions = expected.map(at);
+  for (const [i, p] of positions.entries()) assert.ok(p >= 0, `${expected[i]} is reachable: ${order.join(" | ")}`);
+  for (let i = 1; i < positions.length; i++) assert.ok(positions[i] > positions[i - 1], `${expected[i - 1]} comes before ${expected[i]}: ${order.join(" | ")}`);
+  for (const item of order) assert.ok(!/:$/.test(item), `every stop has a label: ${item}`);
 });
