@@ -47,11 +47,7 @@ impl TranscriptCache {
 
     /// `REVOICE_CACHE_DIR`, else the platform cache dir (e.g. `~/.cache/revoice/transcripts`).
     pub fn default_dir() -> Option<PathBuf> {
-        if let Some(dir) = std::env::var_os("REVOICE_CACHE_DIR") {
-            return Some(PathBuf::from(dir));
-        }
-        directories::ProjectDirs::from("org", "Revoice", "Revoice")
-            .map(|d| d.cache_dir().join("transcripts"))
+        crate::dirs::transcript_cache_dir()
     }
 
     pub fn dir(&self) -> &Path {

@@ -11,6 +11,7 @@ pub mod audio;
 pub mod cache;
 pub mod chunk;
 pub mod decode;
+pub mod dirs;
 pub mod encode;
 mod error;
 pub mod memory;

@@ -393,7 +393,12 @@ impl Engine {
             parallelism: parallelism.clone(),
         });
 
-        let pool = self.pool_for(&parallelism, progress).await?;
+        // Starting workers loads their models (seconds): a cancel must not wait for it.
+        // Workers half-started when the future is dropped are killed (`kill_on_drop`).
+        let pool = tokio::select! {
+            pool = self.pool_for(&parallelism, progress) => pool?,
+            _ = cancel.cancelled() => return Err(crate::workers::PoolError::Cancelled.into()),
+        };
         let sink = progress.clone();
         let events = move |e: PoolEvent| sink(Progress::Pool(e));
         let outputs = pool.process(inputs, &events, cancel).await?;

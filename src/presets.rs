@@ -100,12 +100,7 @@ impl UserPresets {
 
     /// `$REVOICE_CONFIG_DIR/presets`, else the platform config dir's `presets`.
     pub fn default_location() -> Result<Self, PresetError> {
-        let base = match std::env::var_os("REVOICE_CONFIG_DIR") {
-            Some(dir) => PathBuf::from(dir),
-            None => directories::ProjectDirs::from("org", "Revoice", "Revoice")
-                .map(|d| d.config_dir().to_path_buf())
-                .ok_or(PresetError::NoConfigDir)?,
-        };
+        let base = crate::dirs::config_dir().ok_or(PresetError::NoConfigDir)?;
         Ok(Self::new(base.join("presets")))
     }
 

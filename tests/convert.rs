@@ -273,3 +273,72 @@ fn preview_converts_one_chunk_like_the_whole_file_and_fills_the_cache() {
     let (r, _) = run(s, &input, &out);
     assert_eq!(r.unwrap().cache_hits, 1);
 }
+
+/// Convert the lecture in 20 s chunks and cancel `delay` after the first event `when`
+/// matches; returns how long `convert` took to return after the cancel.
+fn cancel_when(when: fn(&Progress) -> bool, delay: Duration) -> Duration {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cancelled.wav");
+    let mut s = settings(2, None);
+    s.options.chunk_secs = 20.0;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let reached = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let seen = reached.clone();
+    let sink: revoice::pipeline::ProgressSink = std::sync::Arc::new(move |p| {
+        if when(&p) {
+            seen.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    let (result, took) = rt.block_on(async {
+        let mut engine = revoice::pipeline::Engine::new(s).unwrap();
+        let trigger = cancel.clone();
+        let asked = std::sync::Arc::new(Mutex::new(None));
+        let asked_at = asked.clone();
+        tokio::spawn(async move {
+            while !reached.load(std::sync::atomic::Ordering::SeqCst) {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            tokio::time::sleep(delay).await;
+            *asked_at.lock().unwrap() = Some(std::time::Instant::now());
+            trigger.cancel();
+        });
+        let r = engine
+            .convert(&corpus("lecture_en.wav"), &out, &sink, &cancel)
+            .await;
+        let took = asked.lock().unwrap().map(|t| t.elapsed());
+        engine.shutdown().await;
+        (r, took)
+    });
+    let err = result.expect_err("a cancelled run fails");
+    assert!(
+        matches!(
+            err,
+            revoice::Error::Workers(revoice::workers::PoolError::Cancelled)
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing written"
+    );
+    took.expect("cancel was asked")
+}
+
+#[test]
+fn cancel_stops_the_workers_at_once_and_writes_nothing() {
+    // While the workers load their models (before any chunk starts)...
+    let loading = cancel_when(
+        |p| matches!(p, Progress::FileStarted { .. }),
+        Duration::ZERO,
+    );
+    // ...and while both are recognising.
+    let working = cancel_when(
+        |p| matches!(p, Progress::Pool(PoolEvent::ChunkStarted { .. })),
+        Duration::from_secs(2),
+    );
+    println!("convert returned {loading:?} (loading) and {working:?} (working) after the cancel");
+    assert!(loading < Duration::from_millis(1000), "{loading:?}");
+    assert!(working < Duration::from_millis(1000), "{working:?}");
+}

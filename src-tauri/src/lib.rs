@@ -56,15 +56,12 @@ pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-/// Platform dirs: config (presets, remembered settings) and data (log).
+/// Config dir (presets, remembered settings) and data dir (log): see `revoice::dirs`.
 fn dirs() -> (PathBuf, PathBuf) {
-    match directories::ProjectDirs::from("org", "Revoice", "Revoice") {
-        Some(d) => (d.config_dir().to_path_buf(), d.data_dir().to_path_buf()),
-        None => (
-            std::env::temp_dir().join("revoice-config"),
-            std::env::temp_dir().join("revoice-data"),
-        ),
-    }
+    (
+        revoice::dirs::config_dir().unwrap_or_else(|| std::env::temp_dir().join("revoice-config")),
+        revoice::dirs::data_dir().unwrap_or_else(|| std::env::temp_dir().join("revoice-data")),
+    )
 }
 
 /// Logs go through `tracing` to `<data dir>/revoice.log` ("Open log" in the UI).

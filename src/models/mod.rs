@@ -11,7 +11,7 @@
 //! 1. the `REVOICE_MODELS` environment variable;
 //! 2. the first `models/manifest.toml` found walking up from the current directory,
 //!    then from the running executable's directory;
-//! 3. the platform data directory (`ProjectDirs::from("org", "Revoice", "Revoice")`,
+//! 3. the data directory ([`crate::dirs::data_dir`]: `$REVOICE_DATA_DIR` or the platform's,
 //!    `data_dir()/models`), where an installed app keeps them.
 
 pub mod convert;
@@ -118,8 +118,7 @@ impl ModelsDir {
         let cwd = std::env::current_dir().ok();
         let exe = std::env::current_exe().ok();
         let exe_dir = exe.as_deref().and_then(Path::parent);
-        let data = directories::ProjectDirs::from("org", "Revoice", "Revoice")
-            .map(|d| d.data_dir().join("models"));
+        let data = crate::dirs::data_dir().map(|d| d.join("models"));
         let found =
             Self::locate_in(env, cwd.as_deref(), exe_dir, data).ok_or(ModelsError::NoModelsDir)?;
         tracing::debug!(root = %found.root.display(), source = ?found.source, "models directory");

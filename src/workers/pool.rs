@@ -17,7 +17,7 @@ use serde::Serialize;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, warn};
+use tracing::{debug, info, warn};
 
 use super::protocol::{
     decode_samples, encode_frame, ChunkDone, ChunkJob, Reply, Request, WorkerSetup,
@@ -152,6 +152,7 @@ impl WorkerPool {
             _ = futures::future::join_all(slot_runs) => {}
             _ = cancel.cancelled() => {
                 self.kill_all().await;
+                info!("cancelled: workers stopped");
                 return Err(PoolError::Cancelled);
             }
         }
@@ -178,11 +179,18 @@ impl WorkerPool {
         }
     }
 
+    /// SIGKILL every worker at once, then reap them, waiting briefly: a child that is
+    /// not reaped in time is left to tokio, which reaps it later (it is dead either way).
     async fn kill_all(&mut self) {
+        let mut children: Vec<Child> = Vec::new();
         for w in self.slots.iter_mut().filter_map(Option::take) {
             let mut child = w.child;
-            let _ = child.kill().await;
+            let _ = child.start_kill();
+            children.push(child);
         }
+        let reap = children.iter_mut().map(|c| c.wait());
+        let _ =
+            tokio::time::timeout(Duration::from_millis(500), futures::future::join_all(reap)).await;
     }
 }
 

@@ -1,13 +1,15 @@
 // End to end on the real app: revoice-app under a virtual display, driven through
 // tauri-driver and WebKitWebDriver (W3C WebDriver). A corpus file is dropped on the window
 // (the same tauri://drag-drop event a real drop produces), converted with the default
-// preset, and the output checked on disk. The window is saved as docs/screenshot.png.
+// preset, and the output checked on disk and played in the preview; then a re-run from the
+// cache, a chunk preview, the presets, a cancel mid-way, and a preset kept across a restart.
+// The window is saved as docs/screenshot.png.
 //
 //   node --test ui/e2e/     (needs: target/release/revoice-app, tauri-driver, Xvfb or a display)
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,6 +23,12 @@ const children = [];
 let session;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Worker processes of the app under test (`revoice-app worker`). */
+function workers() {
+  const out = spawnSync("pgrep", ["-f", `${app} worker`], { encoding: "utf8" }).stdout;
+  return out.split("\n").filter(Boolean);
+}
 
 /** One WebDriver request, retried: the driver chain drops a connection now and then. */
 async function wd(method, path, body) {
@@ -176,4 +184,77 @@ test("a chunk previews before converting, and a voice sample plays", async () =>
 
   await exec("document.querySelector('#voice-sample').click()");
   await waitFor("return /Playing a sample of en_US-joe-medium/.test(document.querySelector('#toast').textContent)", "the voice sample", 30_000);
+});
+
+test("each built-in preset sets the controls from its file in assets/presets", async () => {
+  const expected = {
+    "Fast draft": { model: "tiny.en", quality: "fast", chunk: "60" },
+    Natural: { model: "base", quality: "normal", chunk: "60" },
+    "Best quality": { model: "base", quality: "high", chunk: "45" },
+  };
+  for (const [name, want] of Object.entries(expected)) {
+    await exec(
+      "const s = document.querySelector('#preset'); s.value = arguments[0]; s.dispatchEvent(new Event('change'));",
+      [name],
+    );
+    const got = await exec(`return {
+      model: document.querySelector('#model').value,
+      quality: document.querySelector('input[name=quality]:checked').value,
+      chunk: document.querySelector('#chunk-secs').value,
+      modified: !document.querySelector('#preset-modified').hidden }`);
+    assert.deepEqual(got, { ...want, modified: false }, name);
+  }
+});
+
+test("cancel stops a long job mid-way and leaves no file behind", async () => {
+  const outDir = mkdtempSync(join(tmpdir(), "revoice-e2e-cancel-"));
+  await exec(
+    `const el = document.querySelector('#out-dir'); el.value = arguments[0]; el.dispatchEvent(new Event('change'));
+     const c = document.querySelector('#chunk-secs'); c.value = '20'; c.dispatchEvent(new Event('change'));`,
+    [outDir],
+  );
+  await exec("for (const b of document.querySelectorAll('#jobs button[aria-label^=Remove]')) b.click()");
+  await wd("POST", `/session/${session}/execute/async`, {
+    script: `const done = arguments[arguments.length - 1];
+      window.__TAURI_INTERNALS__.invoke('plugin:event|emit', { event: 'tauri://drag-drop',
+        payload: { paths: [arguments[0]], position: { x: 100, y: 100 } } }).then(() => done(true), (e) => done(String(e)));`,
+    args: [join(corpus, "lecture_en.wav")],
+  });
+  await waitFor("return document.querySelectorAll('#jobs tbody tr[data-state=queued]').length === 1", "the lecture in the queue", 20_000);
+  await exec("document.querySelector('#start').click()");
+  await waitFor("return /chunks/.test(document.querySelector('#jobs tbody tr[data-state=running]')?.innerText ?? '')", "chunks to start", 60_000);
+  assert.ok(workers().length > 0, "workers are running");
+  // Time it inside the page: from the click to the row saying "Cancelled".
+  await exec(`window.__cancelMs = null;
+    const t0 = performance.now();
+    new MutationObserver((_, obs) => {
+      if (document.querySelector('#jobs tbody tr[data-state=cancelled]')) { window.__cancelMs = performance.now() - t0; obs.disconnect(); }
+    }).observe(document.querySelector('#jobs'), { subtree: true, childList: true, attributes: true });
+    document.querySelector('#cancel').click();`);
+  await waitFor("return window.__cancelMs !== null", "the job to stop", 10_000);
+  const ms = await exec("return window.__cancelMs");
+  console.log(`cancelled in ${ms.toFixed(0)} ms; workers left: ${workers().length}`);
+  assert.ok(ms < 2000, `cancel is prompt: ${ms} ms`);
+  assert.deepEqual(workers(), [], "the workers were stopped");
+  assert.deepEqual(readdirSync(outDir), [], "no output, no temporary file");
+});
+
+test("a preset of one's own is there after a restart", async () => {
+  await exec("document.querySelector('#preset-save').click()");
+  await exec(
+    "const i = document.querySelector('#name-input'); i.value = 'Lecture 20s'; document.querySelector('#name-dialog button[value=ok]').click();",
+  );
+  await waitFor("return document.querySelector('#preset').value === 'Lecture 20s'", "the preset to be saved", 10_000);
+  await sleep(1000); // the remembered settings are written after a short pause
+
+  await wd("DELETE", `/session/${session}`);
+  const created = await wd("POST", "/session", {
+    capabilities: { alwaysMatch: { "tauri:options": { application: app } } },
+  });
+  session = created.sessionId;
+  await waitFor("return document.body.dataset.ready === 'true'", "the restarted UI", 30_000);
+  const names = await exec("return [...document.querySelectorAll('#preset option')].map((o) => o.textContent)");
+  assert.ok(names.includes("Lecture 20s (yours)"), names.join(", "));
+  assert.equal(await exec("return document.querySelector('#preset').value"), "Lecture 20s", "the last settings are remembered");
+  assert.equal(await exec("return document.querySelector('#chunk-secs').value"), "20");
 });

@@ -90,6 +90,7 @@ pub async fn preview_chunk(
 #[tauri::command]
 #[specta::specta]
 pub fn cancel_job(state: State<'_, AppState>, id: u32) -> bool {
+    tracing::info!(id, "cancel asked");
     state.cancel(id)
 }
 
