@@ -10,7 +10,7 @@ use thiserror::Error;
 use crate::models::{ModelsDir, ModelsError};
 use crate::pipeline::ConvertSettings;
 use crate::settings::{Device, DeviceError, Quality};
-use crate::tts::{list_voices, VoiceInfo};
+use crate::tts::{catalog, CatalogVoice, VoiceSpec};
 
 #[derive(Debug, Error)]
 pub enum OptionsError {
@@ -103,7 +103,7 @@ impl Options {
         self.device.use_gpu()?;
         let whisper_model = resolve_model(models, &self.model)?;
         let onnxruntime = models.onnxruntime_lib()?;
-        let voice = find_voice(&models.voices_dir(), &self.voice)?.onnx;
+        let voice = find_voice(&models.voices_dir(), &self.voice)?.voice_spec();
         Ok(ConvertSettings {
             options: self.clone(),
             whisper_model,
@@ -153,37 +153,36 @@ fn resolve_model(models: &ModelsDir, name: &str) -> Result<PathBuf, OptionsError
     }
 }
 
-/// A voice by path, exact id, or unique part of an id.
-pub fn find_voice(dir: &Path, wanted: &str) -> Result<VoiceInfo, OptionsError> {
+/// A voice by path to a Piper `.onnx`, exact catalog id (`espeak:<language>` for any
+/// language espeak-ng has), or a unique part of an id.
+pub fn find_voice(dir: &Path, wanted: &str) -> Result<CatalogVoice, OptionsError> {
     let as_path = Path::new(wanted);
     if as_path.extension().is_some_and(|e| e == "onnx") {
         let parent = as_path.parent().unwrap_or(Path::new("."));
-        return list_voices(parent)
+        return catalog::catalog(parent)
             .into_iter()
-            .find(|v| v.onnx.file_name() == as_path.file_name())
+            .find(|v| {
+                matches!(&v.spec, Some(VoiceSpec::Piper { onnx }) if onnx.file_name() == as_path.file_name())
+            })
             .ok_or_else(|| OptionsError::NoVoiceFile(as_path.to_path_buf()));
     }
-    let voices = list_voices(dir);
-    if let Some(v) = voices.iter().find(|v| v.id == wanted) {
-        return Ok(v.clone());
+    if let Some(v) = catalog::find(dir, wanted) {
+        return Ok(v);
     }
-    let ids = |vs: &[&VoiceInfo]| {
+    let voices = catalog::catalog(dir);
+    let ids = |vs: &[&CatalogVoice]| {
         vs.iter()
             .map(|v| v.id.as_str())
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let matching: Vec<&VoiceInfo> = voices.iter().filter(|v| v.id.contains(wanted)).collect();
+    let matching: Vec<&CatalogVoice> = voices.iter().filter(|v| v.id.contains(wanted)).collect();
     match matching.as_slice() {
         [one] => Ok((*one).clone()),
         [] => Err(OptionsError::UnknownVoice {
             wanted: wanted.to_string(),
             dir: dir.to_path_buf(),
-            installed: if voices.is_empty() {
-                "none".into()
-            } else {
-                ids(&voices.iter().collect::<Vec<_>>())
-            },
+            installed: ids(&voices.iter().collect::<Vec<_>>()),
         }),
         many => Err(OptionsError::AmbiguousVoice {
             wanted: wanted.to_string(),
@@ -244,8 +243,9 @@ mod tests {
     fn unknown_voices_list_what_is_installed() {
         let dir = tempfile::tempdir().unwrap();
         let err = find_voice(dir.path(), "nobody").unwrap_err().to_string();
+        // No Piper voice in the folder: espeak-ng's are still there, and named.
         assert!(
-            err.contains("nobody") && err.contains("installed: none"),
+            err.contains("nobody") && err.contains("installed: espeak:en-us, espeak:ru"),
             "{err}"
         );
     }

@@ -18,6 +18,7 @@ use crate::chunk::{plan_chunks, Chunk};
 use crate::options::Options;
 use crate::settings::{self, Parallelism, Quality};
 use crate::transcript::Transcript;
+use crate::tts::VoiceSpec;
 use crate::workers::protocol::{ChunkJob, WorkerSetup};
 use crate::workers::{ChunkInput, ChunkOutput, PoolConfig, PoolEvent, WorkerPool};
 use crate::{assemble, decode, encode, resample, Error};
@@ -33,7 +34,7 @@ const CHUNK_SEARCH_SECS: f64 = 5.0;
 pub struct ConvertSettings {
     pub options: Options,
     pub whisper_model: PathBuf,
-    pub voice: PathBuf,
+    pub voice: VoiceSpec,
     pub onnxruntime: PathBuf,
     /// `None`: the default transcript cache dir.
     pub cache_dir: Option<PathBuf>,

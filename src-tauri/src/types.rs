@@ -34,14 +34,6 @@ pub struct GpuStatus {
 }
 
 #[derive(Debug, Clone, Serialize, Type)]
-pub struct VoiceEntry {
-    pub id: String,
-    pub language: String,
-    pub sample_rate: u32,
-    pub quality: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Type)]
 pub struct PresetEntry {
     pub name: String,
     pub description: String,

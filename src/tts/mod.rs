@@ -7,6 +7,8 @@
 //! ([`SynthesisOptions::default`]), so the same text always gives the same samples, whichever
 //! process or order it is synthesised in.
 
+pub mod catalog;
+mod espeak;
 mod phonemize;
 mod piper;
 mod sample;
@@ -14,10 +16,23 @@ mod voices;
 
 use std::path::PathBuf;
 
+pub use catalog::{catalog, CatalogVoice, VoiceSpec};
+pub use espeak::EspeakVoice;
 pub use phonemize::{phonemize, PhonemeIdMap};
 pub use piper::{init_runtime, PiperVoice, SynthesisOptions};
 pub use sample::{sample_sentence, voice_sample};
 pub use voices::{list_voices, VoiceInfo};
+
+/// A voice of any engine: text in, mono samples at its rate out.
+pub trait Voice: Send {
+    /// The catalog id, e.g. `en_US-joe-medium` or `espeak:ru`.
+    fn id(&self) -> &str;
+    fn sample_rate(&self) -> u32;
+    /// The espeak-ng language it speaks, e.g. `en-us`, `ru`.
+    fn language(&self) -> &str;
+    /// Speak `text` at `length_scale` (above 1 is slower). Blank text gives no samples.
+    fn synthesize(&mut self, text: &str, length_scale: f32) -> Result<Vec<f32>, TtsError>;
+}
 
 /// Everything that can go wrong while loading a voice or synthesising speech.
 #[derive(Debug, thiserror::Error)]

@@ -4,49 +4,10 @@
 //! trained with the clause punctuation kept as phonemes (`,` `.` `?` `!` ...), so after each
 //! call we look at the text espeak consumed and append its terminating punctuation ourselves.
 
+use super::espeak::{self, ffi};
+use super::TtsError;
 use std::collections::HashMap;
 use std::ffi::{c_char, c_void, CStr, CString};
-use std::sync::Mutex;
-
-use super::TtsError;
-
-/// Raw bindings to the few libespeak-ng functions used here (see `espeak-ng/speak_lib.h`).
-mod ffi {
-    use std::ffi::{c_char, c_int, c_void};
-
-    /// `AUDIO_OUTPUT_SYNCHRONOUS`: no audio device, nothing played.
-    pub const AUDIO_OUTPUT_SYNCHRONOUS: c_int = 2;
-    /// `espeakCHARS_UTF8`.
-    pub const CHARS_UTF8: c_int = 1;
-    /// `phonememode` bit 1: IPA (UTF-8) instead of eSpeak's ASCII phoneme names.
-    pub const PHONEMES_IPA: c_int = 0x02;
-    /// `EE_OK`.
-    pub const EE_OK: c_int = 0;
-
-    #[link(name = "espeak-ng")]
-    extern "C" {
-        pub fn espeak_Initialize(
-            output: c_int,
-            buflength: c_int,
-            path: *const c_char,
-            options: c_int,
-        ) -> c_int;
-        pub fn espeak_SetVoiceByName(name: *const c_char) -> c_int;
-        pub fn espeak_TextToPhonemes(
-            textptr: *mut *const c_void,
-            textmode: c_int,
-            phonememode: c_int,
-        ) -> *const c_char;
-    }
-}
-
-/// Process-wide espeak-ng state: the library is not thread-safe and keeps one current voice.
-struct Espeak {
-    voice: Option<String>,
-}
-
-/// `None` until espeak-ng has been initialised once in this process.
-static ESPEAK: Mutex<Option<Espeak>> = Mutex::new(None);
 
 /// Punctuation that ends a clause; Piper keeps it as a phoneme.
 const CLAUSE_PUNCTUATION: &[char] = &['.', ',', '?', '!', ';', ':'];
@@ -66,14 +27,7 @@ pub fn phonemize(text: &str, voice: &str) -> Result<Vec<String>, TtsError> {
         voice: voice.to_owned(),
         reason: "text contains a NUL byte".into(),
     })?;
-    let clauses = {
-        let mut guard = ESPEAK
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let espeak = ensure_initialized(&mut guard)?;
-        espeak.set_voice(voice)?;
-        espeak_clauses(&ctext)
-    };
+    let clauses = espeak::with_voice(voice, |_| espeak_clauses(&ctext))?;
     Ok(group_sentences(&clauses))
 }
 
@@ -82,49 +36,6 @@ fn clean_text(text: &str) -> String {
     text.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()
-}
-
-fn ensure_initialized(slot: &mut Option<Espeak>) -> Result<&mut Espeak, TtsError> {
-    if slot.is_none() {
-        // SAFETY: called once, under the process-wide lock; a NULL path selects the
-        // system espeak-ng-data directory.
-        let rate = unsafe {
-            ffi::espeak_Initialize(ffi::AUDIO_OUTPUT_SYNCHRONOUS, 0, std::ptr::null(), 0)
-        };
-        if rate <= 0 {
-            return Err(TtsError::EspeakInit(format!(
-                "espeak_Initialize returned {rate}; is the espeak-ng-data package installed?"
-            )));
-        }
-        tracing::debug!(rate, "espeak-ng initialised");
-        *slot = Some(Espeak { voice: None });
-    }
-    slot.as_mut()
-        .ok_or_else(|| TtsError::EspeakInit("espeak-ng state missing".into()))
-}
-
-impl Espeak {
-    fn set_voice(&mut self, voice: &str) -> Result<(), TtsError> {
-        if self.voice.as_deref() == Some(voice) {
-            return Ok(());
-        }
-        let bad_voice = |reason: &str| TtsError::Phonemize {
-            voice: voice.to_owned(),
-            reason: reason.to_owned(),
-        };
-        let cvoice = CString::new(voice).map_err(|_| bad_voice("voice name contains NUL"))?;
-        // SAFETY: espeak is initialised and we hold the global lock; cvoice outlives the call.
-        let rc = unsafe { ffi::espeak_SetVoiceByName(cvoice.as_ptr()) };
-        if rc != ffi::EE_OK {
-            // A failed switch may leave espeak without a usable voice: force a reselect next time.
-            self.voice = None;
-            return Err(bad_voice(&format!(
-                "espeak-ng has no voice of that name (error {rc})"
-            )));
-        }
-        self.voice = Some(voice.to_owned());
-        Ok(())
-    }
 }
 
 /// One clause as espeak returned it, with the punctuation that ended it in the source text.

@@ -163,6 +163,7 @@ impl VoiceConfig {
 /// A loaded Piper voice, ready to synthesise. Not shareable between threads while running;
 /// load one per worker.
 pub struct PiperVoice {
+    id: String,
     onnx: PathBuf,
     config: VoiceConfig,
     ids: PhonemeIdMap,
@@ -205,6 +206,10 @@ impl PiperVoice {
             "Piper voice loaded"
         );
         Ok(Self {
+            id: onnx
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
             onnx: onnx.to_path_buf(),
             config,
             ids,
@@ -310,6 +315,24 @@ fn open_session(onnx: &Path, threads: usize) -> Result<Session, TtsError> {
         .map_err(|e| model_error(e.into()))?
         .commit_from_file(onnx)
         .map_err(model_error)
+}
+
+impl super::Voice for PiperVoice {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn sample_rate(&self) -> u32 {
+        PiperVoice::sample_rate(self)
+    }
+
+    fn language(&self) -> &str {
+        PiperVoice::language(self)
+    }
+
+    fn synthesize(&mut self, text: &str, length_scale: f32) -> Result<Vec<f32>, TtsError> {
+        PiperVoice::synthesize(self, text, length_scale)
+    }
 }
 
 #[cfg(test)]

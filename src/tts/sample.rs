@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::{init_runtime, PiperVoice, TtsError};
+use super::{init_runtime, TtsError, VoiceSpec};
 use crate::audio::Audio;
 
 /// A sentence that introduces a voice, in the voice's language (espeak voice name, e.g.
@@ -17,10 +17,12 @@ pub fn sample_sentence(espeak_voice: &str) -> &'static str {
     }
 }
 
-/// Speak the sample sentence with the voice at `onnx`, loading ONNX Runtime from `runtime`.
-pub fn voice_sample(runtime: &Path, onnx: &Path) -> Result<Audio, TtsError> {
-    init_runtime(runtime)?;
-    let mut voice = PiperVoice::load(onnx, 1)?;
+/// Speak the sample sentence with `voice`, loading ONNX Runtime from `runtime` if needed.
+pub fn voice_sample(runtime: &Path, voice: &VoiceSpec) -> Result<Audio, TtsError> {
+    if matches!(voice, VoiceSpec::Piper { .. }) {
+        init_runtime(runtime)?;
+    }
+    let mut voice = voice.load(1)?;
     let text = sample_sentence(voice.language());
     let samples = voice.synthesize(text, 1.0)?;
     Ok(Audio::new(samples, voice.sample_rate()))
@@ -43,12 +45,20 @@ mod tests {
         let runtime = models
             .onnxruntime_lib()
             .expect("onnxruntime (run scripts/setup.sh)");
-        let audio = voice_sample(&runtime, &models.voices_dir().join("en_US-joe-medium.onnx"))
-            .expect("joe speaks");
+        let joe = VoiceSpec::Piper {
+            onnx: models.voices_dir().join("en_US-joe-medium.onnx"),
+        };
+        let audio = voice_sample(&runtime, &joe).expect("joe speaks");
         assert_eq!(audio.rate, 22050);
         let secs = audio.duration_secs();
         assert!((2.0..8.0).contains(&secs), "{secs} s");
         let peak = audio.samples.iter().fold(0.0f32, |m, s| m.max(s.abs()));
         assert!(peak > 0.1, "audible: peak {peak}");
+
+        let ru = VoiceSpec::Espeak {
+            language: "ru".into(),
+        };
+        let audio = voice_sample(&runtime, &ru).expect("espeak speaks Russian");
+        assert!(audio.duration_secs() > 2.0);
     }
 }

@@ -23,7 +23,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use crate::asr::DecodeSettings;
 use crate::transcript::Transcript;
 
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Frames larger than this are refused: a corrupted length must not allocate gigabytes.
 const MAX_FRAME: usize = 1 << 30;
@@ -32,7 +32,7 @@ const MAX_FRAME: usize = 1 << 30;
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct WorkerSetup {
     pub whisper_model: std::path::PathBuf,
-    pub voice: std::path::PathBuf,
+    pub voice: crate::tts::VoiceSpec,
     pub onnxruntime: std::path::PathBuf,
     pub threads: usize,
     pub use_gpu: bool,

@@ -25,7 +25,7 @@ use crate::prosody::fit::{fit_segment, Speaker};
 use crate::prosody::phrases;
 use crate::settings::Quality;
 use crate::transcript::Transcript;
-use crate::tts::PiperVoice;
+use crate::tts::Voice;
 
 #[derive(Debug, Error)]
 pub enum WorkerError {
@@ -38,14 +38,14 @@ pub enum WorkerError {
 /// The heavy state of one worker: loaded once, used for every chunk.
 pub struct Worker {
     recognizer: Recognizer,
-    voice: PiperVoice,
+    voice: Box<dyn Voice>,
     threads: usize,
 }
 
 /// The voice as a [`Speaker`] that keeps count of the time spent synthesising, so fitting
 /// and synthesis are reported apart.
 struct TimedVoice<'a> {
-    voice: &'a mut PiperVoice,
+    voice: &'a mut dyn Voice,
     spent: std::time::Duration,
 }
 
@@ -70,7 +70,7 @@ impl Worker {
         crate::tts::init_runtime(&setup.onnxruntime).map_err(|e| e.to_string())?;
         let recognizer =
             Recognizer::load(&setup.whisper_model, setup.use_gpu).map_err(|e| e.to_string())?;
-        let voice = PiperVoice::load(&setup.voice, setup.threads).map_err(|e| e.to_string())?;
+        let voice = setup.voice.load(setup.threads).map_err(|e| e.to_string())?;
         info!(
             ms = started.elapsed().as_millis() as u64,
             "worker models loaded"
@@ -141,7 +141,7 @@ impl Worker {
             }
             let t = Instant::now();
             let mut voice = TimedVoice {
-                voice: &mut self.voice,
+                voice: self.voice.as_mut(),
                 spent: Default::default(),
             };
             let (clip, fit) = fit_segment(

@@ -45,7 +45,9 @@ pub fn settings(workers: usize, cache_dir: Option<&Path>) -> ConvertSettings {
             ..Options::default()
         },
         whisper_model: m.whisper_model("base"),
-        voice: m.voices_dir().join("en_US-joe-medium.onnx"),
+        voice: revoice::tts::VoiceSpec::Piper {
+            onnx: m.voices_dir().join("en_US-joe-medium.onnx"),
+        },
         onnxruntime: m.onnxruntime_lib().expect("onnxruntime"),
         cache_dir: cache_dir.map(Path::to_path_buf),
         worker_exe: PathBuf::from(env!("CARGO_BIN_EXE_revoice")),

@@ -53,6 +53,16 @@ async function wd(method, path, body) {
 
 const exec = (script, args = []) => wd("POST", `/session/${session}/execute/sync`, { script, args });
 
+/** What the window receives when a file is dropped on it. */
+async function dropFile(path) {
+  await wd("POST", `/session/${session}/execute/async`, {
+    script: `const done = arguments[arguments.length - 1];
+      window.__TAURI_INTERNALS__.invoke('plugin:event|emit', { event: 'tauri://drag-drop',
+        payload: { paths: [arguments[0]], position: { x: 100, y: 100 } } }).then(() => done(true), (e) => done(String(e)));`,
+    args: [path],
+  });
+}
+
 async function waitFor(script, what, timeoutMs) {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
@@ -105,13 +115,7 @@ test("a dropped corpus file converts with the default preset and its output is o
     "const el = document.querySelector('#out-dir'); el.value = arguments[0]; el.dispatchEvent(new Event('change'));",
     [outDir],
   );
-  // What the window receives when a file is dropped on it.
-  await wd("POST", `/session/${session}/execute/async`, {
-    script: `const done = arguments[arguments.length - 1];
-      window.__TAURI_INTERNALS__.invoke('plugin:event|emit', { event: 'tauri://drag-drop',
-        payload: { paths: [arguments[0]], position: { x: 100, y: 100 } } }).then(() => done(true), (e) => done(String(e)));`,
-    args: [input],
-  });
+  await dropFile(input);
   await waitFor("return document.querySelectorAll('#jobs tbody tr').length === 1", "the file in the queue", 20_000);
   const row = await exec("return document.querySelector('#jobs tbody tr').innerText");
   assert.match(row, /jfk\.flac\s+0:11/);
@@ -170,12 +174,7 @@ test("converting again is served from the transcript cache", async () => {
 
 test("a chunk previews before converting, and a voice sample plays", async () => {
   await exec("document.querySelector('#jobs button[aria-label^=Remove]').click()");
-  await wd("POST", `/session/${session}/execute/async`, {
-    script: `const done = arguments[arguments.length - 1];
-      window.__TAURI_INTERNALS__.invoke('plugin:event|emit', { event: 'tauri://drag-drop',
-        payload: { paths: [arguments[0]], position: { x: 100, y: 100 } } }).then(() => done(true), (e) => done(String(e)));`,
-    args: [join(corpus, "jfk.flac")],
-  });
+  await dropFile(join(corpus, "jfk.flac"));
   await waitFor("return !!document.querySelector('#jobs button[aria-label^=Convert]')", "the Preview button", 20_000);
   await exec("document.querySelector('#jobs button[aria-label^=Convert]').click()");
   await waitFor("return /chunk 1 of 1/.test(document.querySelector('#player-what').textContent)", "the chunk preview", 120_000);
@@ -214,12 +213,7 @@ test("cancel stops a long job mid-way and leaves no file behind", async () => {
     [outDir],
   );
   await exec("for (const b of document.querySelectorAll('#jobs button[aria-label^=Remove]')) b.click()");
-  await wd("POST", `/session/${session}/execute/async`, {
-    script: `const done = arguments[arguments.length - 1];
-      window.__TAURI_INTERNALS__.invoke('plugin:event|emit', { event: 'tauri://drag-drop',
-        payload: { paths: [arguments[0]], position: { x: 100, y: 100 } } }).then(() => done(true), (e) => done(String(e)));`,
-    args: [join(corpus, "lecture_en.wav")],
-  });
+  await dropFile(join(corpus, "lecture_en.wav"));
   await waitFor("return document.querySelectorAll('#jobs tbody tr[data-state=queued]').length === 1", "the lecture in the queue", 20_000);
   await exec("document.querySelector('#start').click()");
   await waitFor("return /chunks/.test(document.querySelector('#jobs tbody tr[data-state=running]')?.innerText ?? '')", "chunks to start", 60_000);

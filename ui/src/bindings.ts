@@ -10,7 +10,7 @@ export const commands = {
 	openLog: () => typedError<null, AppError>(__TAURI_INVOKE("open_log")),
 	loadUiState: () => __TAURI_INVOKE<UiState_Serialize | null>("load_ui_state"),
 	saveUiState: (ui: UiState_Deserialize) => typedError<null, AppError>(__TAURI_INVOKE("save_ui_state", { ui })),
-	listVoices: () => typedError<VoiceEntry_Serialize[], AppError>(__TAURI_INVOKE("list_voices")),
+	listVoices: () => typedError<CatalogVoice[], AppError>(__TAURI_INVOKE("list_voices")),
 	listPresets: () => typedError<PresetEntry_Serialize[], AppError>(__TAURI_INVOKE("list_presets")),
 	savePreset: (name: string, options: Options_Deserialize) => typedError<null, AppError>(__TAURI_INVOKE("save_preset", { name, options })),
 	renamePreset: (from: string, to: string) => typedError<null, AppError>(__TAURI_INVOKE("rename_preset", { from, to })),
@@ -81,6 +81,19 @@ export type AppInfo_Serialize = {
 	models_problem: string | null,
 	log_file: string,
 	defaults: Options_Serialize,
+};
+
+/**  One voice as `revoice voices` and the app list it. */
+export type CatalogVoice = {
+	id: string,
+	/**  `piper` or `espeak-ng`. */
+	engine: string,
+	/**  Language codes it speaks, e.g. `en`, `ru`. */
+	languages: string[],
+	gender: string,
+	sample_rate: number,
+	quality: string,
+	licence: string,
 };
 
 /**  One chunk converted ahead of the file, loaded into the player. */
@@ -362,22 +375,6 @@ export type UiState_Serialize = {
 	preset: string | null,
 	output_dir: string | null,
 	format: string,
-};
-
-export type VoiceEntry = VoiceEntry_Serialize | VoiceEntry_Deserialize;
-
-export type VoiceEntry_Deserialize = {
-	id: string,
-	language: string,
-	sample_rate: number,
-	quality?: string | null,
-};
-
-export type VoiceEntry_Serialize = {
-	id: string,
-	language: string,
-	sample_rate: number,
-	quality: string | null,
 };
 
 /* Tauri Specta runtime */

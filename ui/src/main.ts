@@ -2,7 +2,7 @@
 // backend offers comes through the generated, typed `bindings.ts`.
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { commands, events } from "./bindings";
-import type { AppInfo, FileInfo_Serialize as FileInfo, Options_Serialize as Options, PresetEntry_Serialize as PresetEntry, Progress, Summary, VoiceEntry_Serialize as VoiceEntry } from "./bindings";
+import type { AppInfo, FileInfo_Serialize as FileInfo, Options_Serialize as Options, PresetEntry_Serialize as PresetEntry, Progress, Summary, CatalogVoice } from "./bindings";
 import { initPlayer, showBusy, showLoaded, showOutput } from "./player";
 import { $, errText, fmtClock, fmtDuration, optionsEqual, workerLine, type Tally } from "./util";
 
@@ -26,7 +26,7 @@ interface Job {
 
 const app = {
   info: null as AppInfo | null,
-  voices: [] as VoiceEntry[],
+  voices: [] as CatalogVoice[],
   presets: [] as PresetEntry[],
   jobs: [] as Job[],
   nextId: 1,
@@ -416,7 +416,8 @@ async function init() {
     ...app.voices.map((v) => {
       const o = document.createElement("option");
       o.value = v.id;
-      o.textContent = `${v.id} (${v.language}, ${v.quality ?? "?"})`;
+      o.textContent = `${v.id} (${v.languages.join(", ")}, ${v.engine === "piper" ? v.gender : "robotic"})`;
+      o.title = `${v.engine}, ${v.quality}, ${v.sample_rate} Hz, ${v.gender}; licence: ${v.licence}`;
       return o;
     }),
   );

@@ -38,7 +38,10 @@
       gpu: { available: false, reason: "this build of revoice has no CUDA support" },
       models_problem: null, log_file: "/tmp/revoice.log", defaults: presets[1].options,
     }),
-    list_voices: () => [{ id: "en_US-joe-medium", language: "en-us", sample_rate: 22050, quality: "medium" }],
+    list_voices: () => [
+      { id: "en_US-joe-medium", engine: "piper", languages: ["en"], gender: "male", sample_rate: 22050, quality: "neural (medium)", licence: "MIT" },
+      { id: "espeak:ru", engine: "espeak-ng", languages: ["ru"], gender: "male", sample_rate: 22050, quality: "robotic (formant synthesis)", licence: "GPL-3.0-or-later (espeak-ng)" },
+    ],
     list_presets: () => presets,
     save_preset: ({ name, options }) => {
       presets.push({ name, description: "Your preset", built_in: false, options });

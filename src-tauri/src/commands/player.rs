@@ -90,9 +90,9 @@ pub async fn voice_sample(
     voice: String,
 ) -> Result<OutputInfo, AppError> {
     let models = ModelsDir::locate()?;
-    let onnx = revoice::options::find_voice(&models.voices_dir(), &voice)?.onnx;
+    let spec = revoice::options::find_voice(&models.voices_dir(), &voice)?.voice_spec();
     let runtime = models.onnxruntime_lib()?;
-    let speak = move || revoice::tts::voice_sample(&runtime, &onnx);
+    let speak = move || revoice::tts::voice_sample(&runtime, &spec);
     let audio = tauri::async_runtime::spawn_blocking(speak)
         .await
         .map_err(|e| AppError::Io(e.to_string()))?

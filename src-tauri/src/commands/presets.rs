@@ -3,25 +3,18 @@
 use revoice::models::ModelsDir;
 use revoice::options::Options;
 use revoice::presets::{self, Preset, UserPresets};
+use revoice::tts::CatalogVoice;
 use tauri::State;
 
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::types::{PresetEntry, VoiceEntry};
+use crate::types::PresetEntry;
 
 #[tauri::command]
 #[specta::specta]
-pub fn list_voices() -> Result<Vec<VoiceEntry>, AppError> {
+pub fn list_voices() -> Result<Vec<CatalogVoice>, AppError> {
     let models = ModelsDir::locate()?;
-    Ok(revoice::tts::list_voices(&models.voices_dir())
-        .into_iter()
-        .map(|v| VoiceEntry {
-            id: v.id,
-            language: v.language,
-            sample_rate: v.sample_rate,
-            quality: v.quality,
-        })
-        .collect())
+    Ok(revoice::tts::catalog(&models.voices_dir()))
 }
 
 #[tauri::command]

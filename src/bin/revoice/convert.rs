@@ -248,7 +248,7 @@ pub fn list_presets() -> Result<(), String> {
 
 pub fn list_voices(json: bool) -> Result<(), String> {
     let models = ModelsDir::locate().map_err(|e| e.to_string())?;
-    let voices = revoice::tts::list_voices(&models.voices_dir());
+    let voices = revoice::tts::catalog(&models.voices_dir());
     if json {
         println!(
             "{}",
@@ -256,23 +256,29 @@ pub fn list_voices(json: bool) -> Result<(), String> {
         );
         return Ok(());
     }
-    if voices.is_empty() {
-        println!(
-            "No voices installed in {}. Run `revoice models prepare`.",
-            models.voices_dir().display()
-        );
-    }
+    println!(
+        "{:<20} {:<10} {:<5} {:<8} {:>8}  {:<28} licence",
+        "id", "engine", "lang", "gender", "rate", "quality"
+    );
     for v in &voices {
         println!(
-            "{:<24} {:<8} {:>6} Hz  {:<8} {}",
+            "{:<20} {:<10} {:<5} {:<8} {:>5} Hz  {:<28} {}",
             v.id,
-            v.language,
+            v.engine,
+            v.languages.join(","),
+            v.gender,
             v.sample_rate,
-            v.quality.as_deref().unwrap_or("-"),
-            v.onnx.display()
+            v.quality,
+            v.licence
         );
     }
-    println!("\nSilero voices are not available: they are not distributed in any package registry and cannot be exported to ONNX.");
+    println!(
+        "\nPiper voices come from {} (drop a .onnx + .onnx.json there to add one).\n\
+         espeak-ng speaks any of its languages as espeak:<code> (e.g. espeak:fi), robotically.\n\
+         Silero voices are not available: no package registry distributes them and they \
+         cannot be exported to ONNX.",
+        models.voices_dir().display()
+    );
     Ok(())
 }
 

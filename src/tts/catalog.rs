@@ -1,0 +1,221 @@
+//! The voice catalog: every voice Revoice can speak with, whatever its engine.
+//!
+//! - Piper voices: each `*.onnx` + `*.onnx.json` in the models folder (drop one in to add it).
+//!   What the config does not say (gender, licence) comes from `assets/voices.toml` for the
+//!   voices setup installs, or from a `<id>.voice.toml` beside a voice you add.
+//! - espeak-ng's own voices, `espeak:<language>`: always there, for every language espeak-ng
+//!   knows; formant synthesis, intelligible but robotic, and labelled so.
+//!
+//! Silero's voices are not here: no package registry distributes them and they cannot be
+//! exported to ONNX (docs/models.md).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::{list_voices, EspeakVoice, PiperVoice, TtsError, Voice};
+
+/// How a worker loads a voice: what crosses the worker protocol.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "engine", rename_all = "snake_case")]
+pub enum VoiceSpec {
+    Piper { onnx: PathBuf },
+    Espeak { language: String },
+}
+
+impl VoiceSpec {
+    /// Load the voice; ONNX voices run on `threads` threads.
+    pub fn load(&self, threads: usize) -> Result<Box<dyn Voice>, TtsError> {
+        Ok(match self {
+            VoiceSpec::Piper { onnx } => Box::new(PiperVoice::load(onnx, threads)?),
+            VoiceSpec::Espeak { language } => Box::new(EspeakVoice::load(language)?),
+        })
+    }
+}
+
+/// One voice as `revoice voices` and the app list it.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CatalogVoice {
+    pub id: String,
+    /// `piper` or `espeak-ng`.
+    pub engine: String,
+    /// Language codes it speaks, e.g. `en`, `ru`.
+    pub languages: Vec<String>,
+    pub gender: String,
+    pub sample_rate: u32,
+    pub quality: String,
+    pub licence: String,
+    #[serde(skip)]
+    pub spec: Option<VoiceSpec>,
+}
+
+impl CatalogVoice {
+    /// How to load it (every catalog entry has one).
+    pub fn voice_spec(&self) -> VoiceSpec {
+        self.spec.clone().unwrap_or(VoiceSpec::Espeak {
+            language: "en-us".into(),
+        })
+    }
+}
+
+/// What a voice's config does not say, from `assets/voices.toml` or a sidecar file.
+#[derive(Debug, Clone, Default, Deserialize)]
+struct Notes {
+    gender: Option<String>,
+    licence: Option<String>,
+}
+
+const BUNDLED_NOTES: &str = include_str!("../../assets/voices.toml");
+
+/// espeak-ng languages the catalog lists by name (any other works as `espeak:<code>`).
+pub const ESPEAK_LISTED: &[&str] = &["en-us", "ru", "de", "fr", "es", "it", "uk", "pl"];
+
+/// Every voice: Piper voices in `dir` (sorted by id), then espeak-ng's.
+pub fn catalog(dir: &Path) -> Vec<CatalogVoice> {
+    let bundled: BTreeMap<String, Notes> = toml::from_str(BUNDLED_NOTES).unwrap_or_default();
+    let mut voices: Vec<CatalogVoice> = list_voices(dir)
+        .into_iter()
+        .map(|v| {
+            let notes = sidecar(&v.onnx)
+                .or_else(|| bundled.get(&v.id).cloned())
+                .unwrap_or_default();
+            CatalogVoice {
+                languages: vec![family(&v.language)],
+                engine: "piper".into(),
+                gender: notes.gender.unwrap_or_else(|| "unknown".into()),
+                sample_rate: v.sample_rate,
+                quality: format!("neural ({})", v.quality.as_deref().unwrap_or("?")),
+                licence: notes
+                    .licence
+                    .unwrap_or_else(|| "unknown: see where the voice came from".into()),
+                spec: Some(VoiceSpec::Piper { onnx: v.onnx }),
+                id: v.id,
+            }
+        })
+        .collect();
+    voices.extend(ESPEAK_LISTED.iter().filter_map(|lang| espeak_entry(lang)));
+    voices
+}
+
+/// The catalog entry for espeak-ng language `language`, when espeak-ng has it.
+fn espeak_entry(language: &str) -> Option<CatalogVoice> {
+    let voice = EspeakVoice::load(language).ok()?;
+    Some(CatalogVoice {
+        id: voice.id().to_string(),
+        engine: "espeak-ng".into(),
+        languages: vec![family(language)],
+        gender: "male".into(),
+        sample_rate: voice.sample_rate(),
+        quality: "robotic (formant synthesis)".into(),
+        licence: "GPL-3.0-or-later (espeak-ng)".into(),
+        spec: Some(VoiceSpec::Espeak {
+            language: language.to_string(),
+        }),
+    })
+}
+
+/// A voice by exact id (`en_US-joe-medium`, `espeak:ru`, or `espeak:<any espeak language>`).
+pub fn find(dir: &Path, id: &str) -> Option<CatalogVoice> {
+    if let Some(language) = id.strip_prefix("espeak:") {
+        return espeak_entry(language);
+    }
+    catalog(dir).into_iter().find(|v| v.id == id)
+}
+
+/// `en-us` -> `en`, `ru_RU` -> `ru`: the language as Whisper names it.
+pub fn family(code: &str) -> String {
+    code.split(['-', '_'])
+        .next()
+        .unwrap_or(code)
+        .to_ascii_lowercase()
+}
+
+fn sidecar(onnx: &Path) -> Option<Notes> {
+    let path = onnx.with_extension("voice.toml");
+    let text = std::fs::read_to_string(&path).ok()?;
+    match toml::from_str(&text) {
+        Ok(notes) => Some(notes),
+        Err(e) => {
+            tracing::warn!(path = %path.display(), error = %e, "ignoring voice notes");
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_piper_voices_with_their_notes_then_espeak() {
+        let dir = tempfile::tempdir().unwrap();
+        let models = crate::models::ModelsDir::locate().expect("models (run scripts/setup.sh)");
+        let joe_config = "en_US-joe-medium.onnx.json";
+        std::fs::copy(
+            models.voices_dir().join(joe_config),
+            dir.path().join(joe_config),
+        )
+        .unwrap();
+        // The catalog reads configs only: an empty .onnx is enough to be listed.
+        std::fs::write(dir.path().join("en_US-joe-medium.onnx"), b"").unwrap();
+        // A voice someone dropped in, with its own notes.
+        std::fs::copy(
+            models.voices_dir().join("en_US-joe-medium.onnx.json"),
+            dir.path().join("my-voice.onnx.json"),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("my-voice.onnx"), b"").unwrap();
+        std::fs::write(
+            dir.path().join("my-voice.voice.toml"),
+            "gender = \"female\"\nlicence = \"CC-BY-4.0\"\n",
+        )
+        .unwrap();
+
+        let all = catalog(dir.path());
+        let joe = all.iter().find(|v| v.id == "en_US-joe-medium").unwrap();
+        assert_eq!(
+            (
+                joe.engine.as_str(),
+                joe.gender.as_str(),
+                joe.languages.clone()
+            ),
+            ("piper", "male", vec!["en".to_string()])
+        );
+        assert!(joe.licence.contains("MIT"), "{}", joe.licence);
+        let mine = all.iter().find(|v| v.id == "my-voice").unwrap();
+        assert_eq!(
+            (mine.gender.as_str(), mine.licence.as_str()),
+            ("female", "CC-BY-4.0")
+        );
+        let ru = all.iter().find(|v| v.id == "espeak:ru").unwrap();
+        assert_eq!(ru.languages, vec!["ru".to_string()]);
+        assert!(ru.quality.contains("robotic"));
+        assert!(
+            all.iter().position(|v| v.id == "my-voice")
+                < all.iter().position(|v| v.id == "espeak:ru")
+        );
+    }
+
+    #[test]
+    fn finds_any_espeak_language_by_id_and_nothing_unknown() {
+        let dir = tempfile::tempdir().unwrap();
+        let fi = find(dir.path(), "espeak:fi").expect("Finnish is in espeak-ng");
+        assert_eq!(
+            fi.spec,
+            Some(VoiceSpec::Espeak {
+                language: "fi".into()
+            })
+        );
+        assert!(find(dir.path(), "espeak:zz-none").is_none());
+        assert!(find(dir.path(), "nobody").is_none());
+    }
+
+    #[test]
+    fn languages_are_named_as_whisper_names_them() {
+        assert_eq!(family("en-us"), "en");
+        assert_eq!(family("ru_RU"), "ru");
+        assert_eq!(family("de"), "de");
+    }
+}
