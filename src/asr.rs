@@ -14,6 +14,23 @@ use crate::transcript::{Segment, Transcript, Word, SCHEMA_VERSION};
 /// Whisper works on 16 kHz audio.
 pub const ASR_RATE: u32 = 16_000;
 
+/// With automatic language, each window of about this length (Whisper's own window) gets
+/// its own language detection.
+pub const LANGUAGE_WINDOW_SECS: f64 = 30.0;
+
+/// The language with the most speech time among `segments`.
+fn main_language(segments: &[Segment]) -> Option<String> {
+    let mut time: std::collections::BTreeMap<&str, u64> = Default::default();
+    for s in segments {
+        if let Some(l) = &s.language {
+            *time.entry(l).or_default() += s.end_ms.saturating_sub(s.start_ms);
+        }
+    }
+    time.into_iter()
+        .max_by_key(|(_, ms)| *ms)
+        .map(|(l, _)| l.to_string())
+}
+
 #[derive(Debug, Error)]
 pub enum AsrError {
     #[error("cannot load Whisper model {path}: {reason}")]
@@ -74,7 +91,41 @@ impl Recognizer {
 
     /// Transcribe `samples` (16 kHz mono). Times in the result are offset by `offset_ms`,
     /// so a chunk's transcript is on the file's timeline.
+    ///
+    /// With the language left to detection, audio longer than [`LANGUAGE_WINDOW_SECS`] is
+    /// recognised window by window (cut at pauses), each window with its own detection, so
+    /// a recording that changes language mid-chunk is recognised in each language. Every
+    /// segment carries its language; the transcript's is the one spoken longest.
     pub fn transcribe(
+        &mut self,
+        samples: &[f32],
+        offset_ms: u64,
+        settings: &DecodeSettings,
+        threads: usize,
+    ) -> Result<Transcript, AsrError> {
+        let detect = self.language_for(settings)?.is_none();
+        let window = (LANGUAGE_WINDOW_SECS * ASR_RATE as f64) as usize;
+        if !detect || samples.len() <= window + window / 6 {
+            return self.transcribe_window(samples, offset_ms, settings, threads);
+        }
+        let audio = crate::audio::Audio::new(samples.to_vec(), ASR_RATE);
+        let mut segments = Vec::new();
+        for w in crate::chunk::plan_chunks(&audio, LANGUAGE_WINDOW_SECS, 5.0) {
+            let at_ms = offset_ms + w.start as u64 * 1000 / ASR_RATE as u64;
+            let part =
+                self.transcribe_window(&samples[w.start..w.end], at_ms, settings, threads)?;
+            segments.extend(part.segments);
+        }
+        let language = main_language(&segments).unwrap_or_else(|| "en".into());
+        Ok(Transcript {
+            schema: SCHEMA_VERSION,
+            language,
+            segments,
+        })
+    }
+
+    /// One call of whisper.cpp over `samples`: one language for all of it.
+    fn transcribe_window(
         &mut self,
         samples: &[f32],
         offset_ms: u64,
@@ -112,6 +163,7 @@ impl Recognizer {
         let detected = whisper_rs::get_lang_str(self.state.full_lang_id_from_state())
             .unwrap_or("en")
             .to_string();
+        let language = language.unwrap_or(detected);
         let mut segments = Vec::new();
         for seg in self.state.as_iter() {
             let words = self.words_of(&seg, offset_ms, duration_ms);
@@ -128,12 +180,13 @@ impl Recognizer {
                 text,
                 start_ms,
                 end_ms,
+                language: Some(language.clone()),
                 words,
             });
         }
         Ok(Transcript {
             schema: SCHEMA_VERSION,
-            language: language.unwrap_or(detected),
+            language,
             segments,
         })
     }

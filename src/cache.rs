@@ -130,6 +130,7 @@ mod tests {
                 text: "hello".into(),
                 start_ms: 0,
                 end_ms: 500,
+                language: None,
                 words: vec![],
             }],
         }

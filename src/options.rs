@@ -2,6 +2,7 @@
 //! how those names become files. The CLI's flags, the app's controls and presets are all
 //! [`Options`]; [`Options::resolve`] turns them into the engine's [`ConvertSettings`].
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -10,7 +11,7 @@ use thiserror::Error;
 use crate::models::{ModelsDir, ModelsError};
 use crate::pipeline::ConvertSettings;
 use crate::settings::{Device, DeviceError, Quality};
-use crate::tts::{catalog, CatalogVoice, VoiceSpec};
+use crate::tts::{catalog, CatalogVoice, VoicePlan, VoiceSpec};
 
 #[derive(Debug, Error)]
 pub enum OptionsError {
@@ -41,8 +42,11 @@ pub enum OptionsError {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Options {
-    /// Voice id, a unique part of one, or a path to a `.onnx` voice.
+    /// Voice id, a unique part of one, or a path to a `.onnx` voice: the main voice.
     pub voice: String,
+    /// A voice per language (Whisper codes: `ru = "espeak:ru"`). Languages not named here
+    /// and not spoken by the main voice fall back as `VoicePlan::choose` says.
+    pub voice_for: BTreeMap<String, String>,
     /// `tiny.en`, `base`, or a path to a GGML Whisper model.
     pub model: String,
     /// `auto` or a language code.
@@ -60,6 +64,7 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             voice: "en_US-joe-medium".into(),
+            voice_for: BTreeMap::new(),
             model: "base".into(),
             language: "auto".into(),
             quality: Quality::Normal,
@@ -103,11 +108,23 @@ impl Options {
         self.device.use_gpu()?;
         let whisper_model = resolve_model(models, &self.model)?;
         let onnxruntime = models.onnxruntime_lib()?;
-        let voice = find_voice(&models.voices_dir(), &self.voice)?.voice_spec();
+        let dir = models.voices_dir();
+        let main = find_voice(&dir, &self.voice)?;
+        let mut voices = VoicePlan::single(
+            main.voice_spec(),
+            main.languages.first().map(String::as_str).unwrap_or("en"),
+        );
+        voices.voices_dir = dir.clone();
+        for (language, id) in &self.voice_for {
+            voices.by_language.insert(
+                catalog::family(language),
+                find_voice(&dir, id)?.voice_spec(),
+            );
+        }
         Ok(ConvertSettings {
             options: self.clone(),
             whisper_model,
-            voice,
+            voices,
             onnxruntime,
             cache_dir: None,
             worker_exe: worker.exe,

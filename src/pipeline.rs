@@ -18,8 +18,8 @@ use crate::chunk::{plan_chunks, Chunk};
 use crate::options::Options;
 use crate::settings::{self, Parallelism, Quality};
 use crate::transcript::Transcript;
-use crate::tts::VoiceSpec;
-use crate::workers::protocol::{ChunkJob, WorkerSetup};
+use crate::tts::VoicePlan;
+use crate::workers::protocol::{ChunkJob, VoiceUse, WorkerSetup};
 use crate::workers::{ChunkInput, ChunkOutput, PoolConfig, PoolEvent, WorkerPool};
 use crate::{assemble, decode, encode, resample, Error};
 
@@ -34,7 +34,8 @@ const CHUNK_SEARCH_SECS: f64 = 5.0;
 pub struct ConvertSettings {
     pub options: Options,
     pub whisper_model: PathBuf,
-    pub voice: VoiceSpec,
+    /// Which voice speaks which language.
+    pub voices: VoicePlan,
     pub onnxruntime: PathBuf,
     /// `None`: the default transcript cache dir.
     pub cache_dir: Option<PathBuf>,
@@ -89,6 +90,8 @@ pub struct Summary {
     pub chunks: usize,
     pub cache_hits: usize,
     pub languages: Vec<String>,
+    /// Which voice spoke which language.
+    pub voices: Vec<VoiceUse>,
     pub segments: usize,
     /// What was said, segment by segment.
     pub transcript: Vec<TranscriptLine>,
@@ -249,11 +252,23 @@ impl Engine {
 
         let wall = started.elapsed().as_secs_f64();
         let transcript = transcript_lines(&outputs);
-        let mut languages: Vec<String> = outputs
+        // In order of first appearance, segment by segment (a chunk may hold several).
+        let mut languages: Vec<String> = Vec::new();
+        for o in &outputs {
+            let t = &o.done.transcript;
+            for seg in &t.segments {
+                let l = seg.language_or(&t.language);
+                if !languages.iter().any(|x| x == l) {
+                    languages.push(l.to_string());
+                }
+            }
+        }
+        let mut voices: Vec<VoiceUse> = outputs
             .iter()
-            .map(|o| o.done.transcript.language.clone())
+            .flat_map(|o| o.done.voices.iter().cloned())
             .collect();
-        languages.dedup();
+        voices.sort();
+        voices.dedup();
         Ok(Summary {
             input: input.to_path_buf(),
             output: output.to_path_buf(),
@@ -263,6 +278,7 @@ impl Engine {
             chunks: plan.chunks.len(),
             cache_hits,
             languages,
+            voices,
             segments: transcript.len(),
             transcript,
             parallelism,
@@ -458,7 +474,7 @@ impl Engine {
             workers: p.workers,
             setup: WorkerSetup {
                 whisper_model: s.whisper_model.clone(),
-                voice: s.voice.clone(),
+                voices: s.voices.clone(),
                 onnxruntime: s.onnxruntime.clone(),
                 threads: p.threads,
                 use_gpu: self.use_gpu,
@@ -518,7 +534,7 @@ fn transcript_lines(outputs: &[ChunkOutput]) -> Vec<TranscriptLine> {
                     start_ms: s.start_ms,
                     end_ms: s.end_ms,
                     text: s.text.trim().to_string(),
-                    language: language.clone(),
+                    language: s.language_or(language).to_string(),
                 })
         })
         .filter(|l| !l.text.is_empty())

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Bump when the JSON shape changes; older cache files are then ignored and rebuilt.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Word {
@@ -23,8 +23,18 @@ pub struct Segment {
     pub text: String,
     pub start_ms: u64,
     pub end_ms: u64,
+    /// The language this segment was recognised in (`None`: the transcript's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
     #[serde(default)]
     pub words: Vec<Word>,
+}
+
+impl Segment {
+    /// This segment's language, falling back to the transcript's.
+    pub fn language_or<'a>(&'a self, transcript_language: &'a str) -> &'a str {
+        self.language.as_deref().unwrap_or(transcript_language)
+    }
 }
 
 /// The recognised speech of one chunk.

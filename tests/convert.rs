@@ -348,9 +348,8 @@ fn round_trip_with_voice(input: &str, voice: &str, language: &str) -> f64 {
     let models = models();
     let mut s = settings(1, None);
     s.options.language = language.into();
-    s.voice = revoice::options::find_voice(&models.voices_dir(), voice)
-        .unwrap()
-        .voice_spec();
+    let chosen = revoice::options::find_voice(&models.voices_dir(), voice).unwrap();
+    s.voices = revoice::tts::VoicePlan::single(chosen.voice_spec(), &chosen.languages[0]);
     let out = out_dir().path().join(format!("{input}.{voice}.wav"));
     let (r, _) = run(s, &corpus(input), &out);
     let summary = r.unwrap();
@@ -373,4 +372,36 @@ fn espeak_voices_speak_english_and_russian() {
     // Its Russian is harder for Whisper base: the espeak-ng command line reading the
     // reference text scores 0.72 (measured 2026-11-21); a broken pipeline scores near 1.
     assert!(round_trip_with_voice("lecture_ru.wav", "espeak:ru", "ru") <= 0.8);
+}
+
+#[test]
+fn a_file_that_changes_language_is_recognised_and_voiced_in_each() {
+    // multilingual.mp3: the MIT licence read in English (0-30 s), then in German, in one
+    // 60 s chunk. Each ~30 s window detects its own language; German has no Piper voice
+    // installed, so espeak-ng's German speaks it.
+    let out = out_dir().path().join("multilingual.wav");
+    let (r, _) = run(settings(1, None), &corpus("multilingual.mp3"), &out);
+    let summary = r.unwrap();
+    assert_eq!(summary.chunks, 1);
+    assert_eq!(summary.languages, vec!["en".to_string(), "de".to_string()]);
+    let voices: Vec<(&str, &str)> = summary
+        .voices
+        .iter()
+        .map(|v| (v.language.as_str(), v.voice.as_str()))
+        .collect();
+    assert_eq!(
+        voices,
+        vec![("de", "espeak:de"), ("en", "en_US-joe-medium")]
+    );
+    let german = summary
+        .transcript
+        .iter()
+        .find(|l| l.language == "de")
+        .unwrap();
+    assert!(german.start_ms >= 25_000, "{german:?}");
+    assert!(german.text.contains("Software"), "{german:?}");
+    assert_eq!(
+        samples_of(&out).0.len(),
+        samples_of(&corpus("multilingual.mp3")).0.len()
+    );
 }

@@ -95,6 +95,7 @@ mod tests {
             text: "x".into(),
             start_ms: 0,
             end_ms: 11_000,
+            language: None,
             words,
         }
     }
@@ -141,6 +142,7 @@ mod tests {
             text: " Hello. ".into(),
             start_ms: 100,
             end_ms: 900,
+            language: None,
             words: vec![],
         };
         assert_eq!(

@@ -17,11 +17,60 @@ use serde::{Deserialize, Serialize};
 use super::{list_voices, EspeakVoice, PiperVoice, TtsError, Voice};
 
 /// How a worker loads a voice: what crosses the worker protocol.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "engine", rename_all = "snake_case")]
 pub enum VoiceSpec {
     Piper { onnx: PathBuf },
     Espeak { language: String },
+}
+
+/// Which voice speaks which language. The user names the main voice and, if they like, a
+/// voice per language; for any other language [`VoicePlan::choose`] falls back in a fixed
+/// order (see there), so every language gets spoken and the summary says by whom.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VoicePlan {
+    pub main: VoiceSpec,
+    /// The main voice's language as Whisper names it, e.g. `en`.
+    pub main_language: String,
+    /// Voices the user chose per language (Whisper codes).
+    pub by_language: BTreeMap<String, VoiceSpec>,
+    /// Where installed Piper voices are, to find one for a language nobody named.
+    pub voices_dir: PathBuf,
+}
+
+impl VoicePlan {
+    /// One voice for everything.
+    pub fn single(main: VoiceSpec, main_language: &str) -> Self {
+        Self {
+            main,
+            main_language: family(main_language),
+            by_language: BTreeMap::new(),
+            voices_dir: PathBuf::new(),
+        }
+    }
+
+    /// The voice for `language` (a Whisper code): the one chosen for it; else the main
+    /// voice when it speaks it; else an installed Piper voice of that language; else
+    /// espeak-ng's voice for it; else the main voice.
+    pub fn choose(&self, language: &str) -> VoiceSpec {
+        let language = family(language);
+        if let Some(v) = self.by_language.get(&language) {
+            return v.clone();
+        }
+        if language == self.main_language {
+            return self.main.clone();
+        }
+        if let Some(v) = list_voices(&self.voices_dir)
+            .into_iter()
+            .find(|v| family(&v.language) == language)
+        {
+            return VoiceSpec::Piper { onnx: v.onnx };
+        }
+        if EspeakVoice::load(&language).is_ok() {
+            return VoiceSpec::Espeak { language };
+        }
+        self.main.clone()
+    }
 }
 
 impl VoiceSpec {
@@ -210,6 +259,38 @@ mod tests {
         );
         assert!(find(dir.path(), "espeak:zz-none").is_none());
         assert!(find(dir.path(), "nobody").is_none());
+    }
+
+    #[test]
+    fn each_language_gets_a_voice_by_the_documented_order() {
+        let models = crate::models::ModelsDir::locate().expect("models (run scripts/setup.sh)");
+        let joe = VoiceSpec::Piper {
+            onnx: models.voices_dir().join("en_US-joe-medium.onnx"),
+        };
+        let mut plan = VoicePlan::single(joe.clone(), "en-us");
+        plan.voices_dir = models.voices_dir();
+        plan.by_language.insert(
+            "ru".into(),
+            VoiceSpec::Espeak {
+                language: "ru".into(),
+            },
+        );
+        assert_eq!(plan.choose("en"), joe, "the main voice speaks its language");
+        assert_eq!(
+            plan.choose("ru"),
+            VoiceSpec::Espeak {
+                language: "ru".into()
+            },
+            "chosen"
+        );
+        assert_eq!(
+            plan.choose("de"),
+            VoiceSpec::Espeak {
+                language: "de".into()
+            },
+            "espeak-ng fallback"
+        );
+        assert_eq!(plan.choose("zz"), joe, "nobody speaks it: the main voice");
     }
 
     #[test]

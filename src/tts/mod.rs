@@ -16,7 +16,7 @@ mod voices;
 
 use std::path::PathBuf;
 
-pub use catalog::{catalog, CatalogVoice, VoiceSpec};
+pub use catalog::{catalog, CatalogVoice, VoicePlan, VoiceSpec};
 pub use espeak::EspeakVoice;
 pub use phonemize::{phonemize, PhonemeIdMap};
 pub use piper::{init_runtime, PiperVoice, SynthesisOptions};

@@ -23,7 +23,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use crate::asr::DecodeSettings;
 use crate::transcript::Transcript;
 
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// Frames larger than this are refused: a corrupted length must not allocate gigabytes.
 const MAX_FRAME: usize = 1 << 30;
@@ -32,7 +32,7 @@ const MAX_FRAME: usize = 1 << 30;
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct WorkerSetup {
     pub whisper_model: std::path::PathBuf,
-    pub voice: crate::tts::VoiceSpec,
+    pub voices: crate::tts::VoicePlan,
     pub onnxruntime: std::path::PathBuf,
     pub threads: usize,
     pub use_gpu: bool,
@@ -67,6 +67,14 @@ pub struct StageMillis {
     pub fit: u64,
 }
 
+/// Which voice spoke a language.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct VoiceUse {
+    pub language: String,
+    pub voice: String,
+}
+
 /// A processed chunk. The payload holds its rendered audio at `rate`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ChunkDone {
@@ -75,6 +83,8 @@ pub struct ChunkDone {
     /// True when the worker ran recognition (false: the job carried a cached transcript).
     pub recognized: bool,
     pub rate: u32,
+    /// Which voice spoke which language in this chunk.
+    pub voices: Vec<VoiceUse>,
     pub millis: StageMillis,
     /// The worker's peak resident memory so far, in KiB.
     pub peak_rss_kib: u64,

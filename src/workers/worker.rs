@@ -6,6 +6,7 @@
 //! protocol and fd 1 is pointed at stderr, so a stray print from a C library cannot
 //! corrupt a frame.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
 use std::os::fd::FromRawFd;
@@ -15,8 +16,8 @@ use thiserror::Error;
 use tracing::{debug, info};
 
 use super::protocol::{
-    read_frame, write_frame, ChunkDone, ChunkJob, Reply, Request, StageMillis, WorkerSetup,
-    PROTOCOL_VERSION,
+    read_frame, write_frame, ChunkDone, ChunkJob, Reply, Request, StageMillis, VoiceUse,
+    WorkerSetup, PROTOCOL_VERSION,
 };
 use crate::asr::{Recognizer, ASR_RATE};
 use crate::assemble::Timeline;
@@ -25,7 +26,7 @@ use crate::prosody::fit::{fit_segment, Speaker};
 use crate::prosody::phrases;
 use crate::settings::Quality;
 use crate::transcript::Transcript;
-use crate::tts::Voice;
+use crate::tts::{Voice, VoicePlan, VoiceSpec};
 
 #[derive(Debug, Error)]
 pub enum WorkerError {
@@ -35,10 +36,14 @@ pub enum WorkerError {
     Protocol(String),
 }
 
-/// The heavy state of one worker: loaded once, used for every chunk.
+/// The heavy state of one worker: loaded once, used for every chunk. Voices other than the
+/// main one load the first time their language comes up.
 pub struct Worker {
     recognizer: Recognizer,
-    voice: Box<dyn Voice>,
+    plan: VoicePlan,
+    voices: HashMap<VoiceSpec, Box<dyn Voice>>,
+    /// The main voice's rate: every chunk is rendered at it.
+    rate: u32,
     threads: usize,
 }
 
@@ -70,14 +75,21 @@ impl Worker {
         crate::tts::init_runtime(&setup.onnxruntime).map_err(|e| e.to_string())?;
         let recognizer =
             Recognizer::load(&setup.whisper_model, setup.use_gpu).map_err(|e| e.to_string())?;
-        let voice = setup.voice.load(setup.threads).map_err(|e| e.to_string())?;
+        let main = setup
+            .voices
+            .main
+            .load(setup.threads)
+            .map_err(|e| e.to_string())?;
+        let rate = main.sample_rate();
         info!(
             ms = started.elapsed().as_millis() as u64,
             "worker models loaded"
         );
         Ok(Self {
             recognizer,
-            voice,
+            plan: setup.voices.clone(),
+            voices: HashMap::from([(setup.voices.main.clone(), main)]),
+            rate,
             threads: setup.threads,
         })
     }
@@ -102,12 +114,14 @@ impl Worker {
             ),
         };
         millis.recognition = t.elapsed().as_millis() as u64;
-        let audio = self.render(job, samples, &transcript, &mut millis)?;
+        let mut voices = Vec::new();
+        let audio = self.render(job, samples, &transcript, &mut millis, &mut voices)?;
         let done = ChunkDone {
             index: job.index,
             transcript,
             recognized,
-            rate: self.voice.sample_rate(),
+            rate: self.rate,
+            voices,
             millis,
             peak_rss_kib: crate::memory::peak_rss_kib(),
         };
@@ -122,13 +136,19 @@ impl Worker {
         samples: &[f32],
         transcript: &Transcript,
         millis: &mut StageMillis,
+        used: &mut Vec<VoiceUse>,
     ) -> Result<Vec<f32>, String> {
-        let rate = self.voice.sample_rate();
+        let rate = self.rate;
         let chunk_start = rescale_pos(job.start, ASR_RATE, rate);
         let chunk_len = rescale_pos(job.end, ASR_RATE, rate) - chunk_start;
         let mut timeline = Timeline::silent(chunk_len, rate);
-        let phrases = transcript.segments.iter().flat_map(phrases::split);
-        for phrase in phrases {
+        let phrases = transcript.segments.iter().flat_map(|s| {
+            let language = s.language_or(&transcript.language).to_string();
+            phrases::split(s)
+                .into_iter()
+                .map(move |p| (language.clone(), p))
+        });
+        for (language, phrase) in phrases {
             // The phrase on the 16 kHz chunk, tightened to where it is audible...
             let at = |ms: u64| ms_to_pos(ms, ASR_RATE).saturating_sub(job.start);
             let (a, b) =
@@ -140,17 +160,28 @@ impl Worker {
                 continue;
             }
             let t = Instant::now();
+            let voice = self.voice_for(&language)?;
+            let use_ = VoiceUse {
+                language,
+                voice: voice.id().to_string(),
+            };
+            if !used.contains(&use_) {
+                used.push(use_);
+            }
+            // The span in the voice's own samples (its rate may differ from the chunk's).
+            let target = rescale_pos(end - start, rate, voice.sample_rate());
             let mut voice = TimedVoice {
-                voice: self.voice.as_mut(),
+                voice,
                 spent: Default::default(),
             };
             let (clip, fit) = fit_segment(
                 &mut voice,
                 &phrase.text,
-                end - start,
+                target,
                 job.quality != Quality::Fast,
             )?;
             let synthesis = voice.spent;
+            let clip = to_rate(clip, voice.voice.sample_rate(), rate)?;
             debug!(phrase = %phrase.text, ?fit, "fitted");
             millis.synthesis += synthesis.as_millis() as u64;
             millis.fit += t.elapsed().saturating_sub(synthesis).as_millis() as u64;
@@ -158,6 +189,32 @@ impl Worker {
         }
         Ok(timeline.samples)
     }
+}
+
+impl Worker {
+    /// The loaded voice for `language`, loading it on first use.
+    fn voice_for(&mut self, language: &str) -> Result<&mut (dyn Voice + 'static), String> {
+        let spec = self.plan.choose(language);
+        if !self.voices.contains_key(&spec) {
+            let voice = spec.load(self.threads).map_err(|e| e.to_string())?;
+            info!(language, voice = voice.id(), "voice loaded");
+            self.voices.insert(spec.clone(), voice);
+        }
+        self.voices
+            .get_mut(&spec)
+            .map(|v| &mut **v)
+            .ok_or_else(|| "voice missing after loading".to_string())
+    }
+}
+
+/// A clip spoken at `from` Hz, at `to` Hz (voices of other rates join the chunk's timeline).
+fn to_rate(clip: Vec<f32>, from: u32, to: u32) -> Result<Vec<f32>, String> {
+    if from == to || clip.is_empty() {
+        return Ok(clip);
+    }
+    crate::resample::resample(&crate::audio::Audio::new(clip, from), to)
+        .map(|a| a.samples)
+        .map_err(|e| e.to_string())
 }
 
 fn ms_to_pos(ms: u64, rate: u32) -> usize {
@@ -185,7 +242,7 @@ pub fn serve_stdio() -> Result<(), WorkerError> {
     let ready = Reply::Ready {
         protocol: PROTOCOL_VERSION,
         pid: std::process::id(),
-        voice_rate: worker.voice.sample_rate(),
+        voice_rate: worker.rate,
     };
     write_frame(&mut out, &ready, &[])?;
     while let Some((request, samples)) = read_frame::<_, Request>(&mut input)? {

@@ -45,8 +45,13 @@ pub fn settings(workers: usize, cache_dir: Option<&Path>) -> ConvertSettings {
             ..Options::default()
         },
         whisper_model: m.whisper_model("base"),
-        voice: revoice::tts::VoiceSpec::Piper {
-            onnx: m.voices_dir().join("en_US-joe-medium.onnx"),
+        voices: {
+            let joe = revoice::tts::VoiceSpec::Piper {
+                onnx: m.voices_dir().join("en_US-joe-medium.onnx"),
+            };
+            let mut plan = revoice::tts::VoicePlan::single(joe, "en");
+            plan.voices_dir = m.voices_dir();
+            plan
         },
         onnxruntime: m.onnxruntime_lib().expect("onnxruntime"),
         cache_dir: cache_dir.map(Path::to_path_buf),

@@ -189,8 +189,13 @@ export type Options = Options_Serialize | Options_Deserialize;
 
 /**  A conversion's choices. Presets are files of this (TOML); missing fields take defaults. */
 export type Options_Deserialize = {
-	/**  Voice id, a unique part of one, or a path to a `.onnx` voice. */
+	/**  Voice id, a unique part of one, or a path to a `.onnx` voice: the main voice. */
 	voice?: string,
+	/**
+	 *  A voice per language (Whisper codes: `ru = "espeak:ru"`). Languages not named here
+	 *  and not spoken by the main voice fall back as `VoicePlan::choose` says.
+	 */
+	voice_for?: { [key in string]: string },
 	/**  `tiny.en`, `base`, or a path to a GGML Whisper model. */
 	model?: string,
 	/**  `auto` or a language code. */
@@ -206,8 +211,13 @@ export type Options_Deserialize = {
 
 /**  A conversion's choices. Presets are files of this (TOML); missing fields take defaults. */
 export type Options_Serialize = {
-	/**  Voice id, a unique part of one, or a path to a `.onnx` voice. */
+	/**  Voice id, a unique part of one, or a path to a `.onnx` voice: the main voice. */
 	voice: string,
+	/**
+	 *  A voice per language (Whisper codes: `ru = "espeak:ru"`). Languages not named here
+	 *  and not spoken by the main voice fall back as `VoicePlan::choose` says.
+	 */
+	voice_for: { [key in string]: string },
 	/**  `tiny.en`, `base`, or a path to a GGML Whisper model. */
 	model: string,
 	/**  `auto` or a language code. */
@@ -338,6 +348,8 @@ export type Summary = {
 	chunks: number,
 	cache_hits: number,
 	languages: string[],
+	/**  Which voice spoke which language. */
+	voices: VoiceUse[],
 	segments: number,
 	/**  What was said, segment by segment. */
 	transcript: TranscriptLine[],
@@ -375,6 +387,12 @@ export type UiState_Serialize = {
 	preset: string | null,
 	output_dir: string | null,
 	format: string,
+};
+
+/**  Which voice spoke a language. */
+export type VoiceUse = {
+	language: string,
+	voice: string,
 };
 
 /* Tauri Specta runtime */

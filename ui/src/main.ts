@@ -35,6 +35,8 @@ const app = {
   previewing: null as { id: number; job: Job } | null,
   stopRequested: false,
   lastOutput: null as string | null,
+  /** Voices per language from the preset or saved settings (no control of its own yet). */
+  voiceFor: {} as Options["voice_for"],
 };
 
 // ---------- settings controls <-> Options ----------
@@ -47,6 +49,7 @@ function readOptions(): Options {
   const quality = (document.querySelector('input[name="quality"]:checked') as HTMLInputElement | null)?.value ?? "normal";
   return {
     voice: ($("voice") as HTMLSelectElement).value,
+    voice_for: app.voiceFor,
     model: ($("model") as HTMLSelectElement).value,
     language: ($("language") as HTMLSelectElement).value,
     quality: quality as Options["quality"],
@@ -60,6 +63,7 @@ function readOptions(): Options {
 
 function writeOptions(o: Options) {
   ($("voice") as HTMLSelectElement).value = o.voice;
+  app.voiceFor = o.voice_for ?? {};
   ($("model") as HTMLSelectElement).value = o.model;
   ($("language") as HTMLSelectElement).value = o.language;
   for (const r of document.querySelectorAll<HTMLInputElement>('input[name="quality"]')) r.checked = r.value === o.quality;
@@ -184,7 +188,8 @@ function jobRow(j: Job): HTMLTableRowElement {
   name.title = j.file.path;
   cell(j.file.duration_secs ? fmtDuration(j.file.duration_secs) : "–");
   cell(j.file.format ? `${j.file.format}, ${j.file.sample_rate} Hz, ${j.file.channels} ch` : "–");
-  cell(j.language || "–");
+  const lang = cell(j.language || "–");
+  if (j.summary?.voices.length) lang.title = `Spoken by ${j.summary.voices.map((v) => `${v.voice} (${v.language})`).join(", ")}`;
   const state = cell("", `state state-${j.state}`);
   const label = document.createElement("div");
   label.className = "state-text";

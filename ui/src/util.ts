@@ -28,7 +28,7 @@ export function workerLine(workers: Tally[]): string {
 }
 
 export function optionsEqual(a: Options, b: Options): boolean {
-  return (Object.keys(a) as (keyof Options)[]).every((k) => a[k] === b[k]);
+  return (Object.keys(a) as (keyof Options)[]).every((k) => JSON.stringify(a[k]) === JSON.stringify(b[k]));
 }
 
 /** 75.25 -> "1:15.2": a player position, to a tenth of a second. */

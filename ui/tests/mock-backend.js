@@ -9,11 +9,11 @@
   const pendingJobs = new Map(); // id -> {resolve, reject}
   const presets = [
     { name: "Fast draft", description: "Quickest", built_in: true,
-      options: { voice: "en_US-joe-medium", model: "tiny.en", language: "en", quality: "fast", device: "auto", workers: null, threads: null, chunk_secs: 60, use_cache: true } },
+      options: { voice: "en_US-joe-medium", model: "tiny.en", language: "en", quality: "fast", device: "auto", workers: null, threads: null, chunk_secs: 60, use_cache: true, voice_for: {} } },
     { name: "Natural", description: "Balanced", built_in: true,
-      options: { voice: "en_US-joe-medium", model: "base", language: "auto", quality: "normal", device: "auto", workers: null, threads: null, chunk_secs: 60, use_cache: true } },
+      options: { voice: "en_US-joe-medium", model: "base", language: "auto", quality: "normal", device: "auto", workers: null, threads: null, chunk_secs: 60, use_cache: true, voice_for: {} } },
     { name: "Best quality", description: "Most accurate", built_in: true,
-      options: { voice: "en_US-joe-medium", model: "base", language: "auto", quality: "high", device: "auto", workers: null, threads: null, chunk_secs: 45, use_cache: true } },
+      options: { voice: "en_US-joe-medium", model: "base", language: "auto", quality: "high", device: "auto", workers: null, threads: null, chunk_secs: 45, use_cache: true, voice_for: {} } },
   ];
   const durations = { "jfk.flac": 11.0, "lecture_en.wav": 60.0, "notes.wav": 0 };
 

@@ -61,6 +61,7 @@ const progress = (id, p) => page.evaluate(([i, pr]) => window.__mock.emit("job-e
 const summary = {
   input: "/corpus/jfk.flac", output: "/tmp/out/1.revoiced.wav", duration_secs: 11, sample_rate: 44100,
   output_samples: 485100, chunks: 2, cache_hits: 0, languages: ["en"], segments: 1,
+  voices: [{ language: "en", voice: "en_US-joe-medium" }],
   parallelism: { workers: 2, threads: 1, reason: "2 worker(s)" },
   stages: { decode: 0, recognition: 3, synthesis: 1, fit: 0.2, assemble: 0, encode: 0 },
   wall_secs: 5.5, real_time_factor: 0.5, peak_rss_mib_supervisor: 20, peak_rss_mib_worker: 400,

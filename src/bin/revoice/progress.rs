@@ -139,7 +139,7 @@ fn worker_line(workers: &[Tally]) -> String {
 pub fn summary_text(s: &Summary) -> String {
     let st = &s.stages;
     format!(
-        "{} -> {}\n  {:.1} s of audio, {} chunks ({} from cache), {} segments, language {}\n  \
+        "{} -> {}\n  {:.1} s of audio, {} chunks ({} from cache), {} segments, language {}\n  spoken by: {}\n  \
          stages (s): decode {:.2}, recognition {:.2}, synthesis {:.2}, fit {:.2}, assemble {:.2}, encode {:.2} \
          (recognition/synthesis/fit summed over workers)\n  \
          wall {:.2} s = {:.2}x real time (RTF {:.3}); {}\n  peak memory: supervisor {:.0} MiB, largest worker {:.0} MiB",
@@ -150,6 +150,11 @@ pub fn summary_text(s: &Summary) -> String {
         s.cache_hits,
         s.segments,
         if s.languages.is_empty() { "-".to_string() } else { s.languages.join(", ") },
+        s.voices
+            .iter()
+            .map(|v| format!("{} ({})", v.voice, v.language))
+            .collect::<Vec<_>>()
+            .join(", "),
         st.decode,
         st.recognition,
         st.synthesis,
