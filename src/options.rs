@@ -111,15 +111,14 @@ impl Options {
         let dir = models.voices_dir();
         let main = find_voice(&dir, &self.voice)?;
         let mut voices = VoicePlan::single(
-            main.voice_spec(),
+            main.spec,
             main.languages.first().map(String::as_str).unwrap_or("en"),
         );
         voices.voices_dir = dir.clone();
         for (language, id) in &self.voice_for {
-            voices.by_language.insert(
-                catalog::family(language),
-                find_voice(&dir, id)?.voice_spec(),
-            );
+            voices
+                .by_language
+                .insert(catalog::family(language), find_voice(&dir, id)?.spec);
         }
         Ok(ConvertSettings {
             options: self.clone(),
@@ -179,7 +178,7 @@ pub fn find_voice(dir: &Path, wanted: &str) -> Result<CatalogVoice, OptionsError
         return catalog::catalog(parent)
             .into_iter()
             .find(|v| {
-                matches!(&v.spec, Some(VoiceSpec::Piper { onnx }) if onnx.file_name() == as_path.file_name())
+                matches!(&v.spec, VoiceSpec::Piper { onnx } if onnx.file_name() == as_path.file_name())
             })
             .ok_or_else(|| OptionsError::NoVoiceFile(as_path.to_path_buf()));
     }

@@ -349,7 +349,7 @@ fn round_trip_with_voice(input: &str, voice: &str, language: &str) -> f64 {
     let mut s = settings(1, None);
     s.options.language = language.into();
     let chosen = revoice::options::find_voice(&models.voices_dir(), voice).unwrap();
-    s.voices = revoice::tts::VoicePlan::single(chosen.voice_spec(), &chosen.languages[0]);
+    s.voices = revoice::tts::VoicePlan::single(chosen.spec.clone(), &chosen.languages[0]);
     let out = out_dir().path().join(format!("{input}.{voice}.wav"));
     let (r, _) = run(s, &corpus(input), &out);
     let summary = r.unwrap();

@@ -96,17 +96,9 @@ pub struct CatalogVoice {
     pub sample_rate: u32,
     pub quality: String,
     pub licence: String,
+    /// How to load it.
     #[serde(skip)]
-    pub spec: Option<VoiceSpec>,
-}
-
-impl CatalogVoice {
-    /// How to load it (every catalog entry has one).
-    pub fn voice_spec(&self) -> VoiceSpec {
-        self.spec.clone().unwrap_or(VoiceSpec::Espeak {
-            language: "en-us".into(),
-        })
-    }
+    pub spec: VoiceSpec,
 }
 
 /// What a voice's config does not say, from `assets/voices.toml` or a sidecar file.
@@ -123,8 +115,15 @@ pub const ESPEAK_LISTED: &[&str] = &["en-us", "ru", "de", "fr", "es", "it", "uk"
 
 /// Every voice: Piper voices in `dir` (sorted by id), then espeak-ng's.
 pub fn catalog(dir: &Path) -> Vec<CatalogVoice> {
+    let mut voices = piper_voices(dir);
+    voices.extend(ESPEAK_LISTED.iter().filter_map(|lang| espeak_entry(lang)));
+    voices
+}
+
+/// The Piper voices in `dir`, sorted by id.
+fn piper_voices(dir: &Path) -> Vec<CatalogVoice> {
     let bundled: BTreeMap<String, Notes> = toml::from_str(BUNDLED_NOTES).unwrap_or_default();
-    let mut voices: Vec<CatalogVoice> = list_voices(dir)
+    list_voices(dir)
         .into_iter()
         .map(|v| {
             let notes = sidecar(&v.onnx)
@@ -139,13 +138,11 @@ pub fn catalog(dir: &Path) -> Vec<CatalogVoice> {
                 licence: notes
                     .licence
                     .unwrap_or_else(|| "unknown: see where the voice came from".into()),
-                spec: Some(VoiceSpec::Piper { onnx: v.onnx }),
+                spec: VoiceSpec::Piper { onnx: v.onnx },
                 id: v.id,
             }
         })
-        .collect();
-    voices.extend(ESPEAK_LISTED.iter().filter_map(|lang| espeak_entry(lang)));
-    voices
+        .collect()
 }
 
 /// The catalog entry for espeak-ng language `language`, when espeak-ng has it.
@@ -159,9 +156,9 @@ fn espeak_entry(language: &str) -> Option<CatalogVoice> {
         sample_rate: voice.sample_rate(),
         quality: "robotic (formant synthesis)".into(),
         licence: "GPL-3.0-or-later (espeak-ng)".into(),
-        spec: Some(VoiceSpec::Espeak {
+        spec: VoiceSpec::Espeak {
             language: language.to_string(),
-        }),
+        },
     })
 }
 
@@ -170,7 +167,7 @@ pub fn find(dir: &Path, id: &str) -> Option<CatalogVoice> {
     if let Some(language) = id.strip_prefix("espeak:") {
         return espeak_entry(language);
     }
-    catalog(dir).into_iter().find(|v| v.id == id)
+    piper_voices(dir).into_iter().find(|v| v.id == id)
 }
 
 /// `en-us` -> `en`, `ru_RU` -> `ru`: the language as Whisper names it.
@@ -253,9 +250,9 @@ mod tests {
         let fi = find(dir.path(), "espeak:fi").expect("Finnish is in espeak-ng");
         assert_eq!(
             fi.spec,
-            Some(VoiceSpec::Espeak {
+            VoiceSpec::Espeak {
                 language: "fi".into()
-            })
+            }
         );
         assert!(find(dir.path(), "espeak:zz-none").is_none());
         assert!(find(dir.path(), "nobody").is_none());

@@ -41,6 +41,8 @@ pub enum WorkerError {
 pub struct Worker {
     recognizer: Recognizer,
     plan: VoicePlan,
+    /// The plan's choice per language, made once (it may scan the voices folder).
+    chosen: HashMap<String, VoiceSpec>,
     voices: HashMap<VoiceSpec, Box<dyn Voice>>,
     /// The main voice's rate: every chunk is rendered at it.
     rate: u32,
@@ -88,6 +90,7 @@ impl Worker {
         Ok(Self {
             recognizer,
             plan: setup.voices.clone(),
+            chosen: HashMap::new(),
             voices: HashMap::from([(setup.voices.main.clone(), main)]),
             rate,
             threads: setup.threads,
@@ -194,7 +197,11 @@ impl Worker {
 impl Worker {
     /// The loaded voice for `language`, loading it on first use.
     fn voice_for(&mut self, language: &str) -> Result<&mut (dyn Voice + 'static), String> {
-        let spec = self.plan.choose(language);
+        let spec = self
+            .chosen
+            .entry(language.to_string())
+            .or_insert_with(|| self.plan.choose(language))
+            .clone();
         if !self.voices.contains_key(&spec) {
             let voice = spec.load(self.threads).map_err(|e| e.to_string())?;
             info!(language, voice = voice.id(), "voice loaded");

@@ -90,7 +90,7 @@ pub async fn voice_sample(
     voice: String,
 ) -> Result<OutputInfo, AppError> {
     let models = ModelsDir::locate()?;
-    let spec = revoice::options::find_voice(&models.voices_dir(), &voice)?.voice_spec();
+    let spec = revoice::options::find_voice(&models.voices_dir(), &voice)?.spec;
     let runtime = models.onnxruntime_lib()?;
     let speak = move || revoice::tts::voice_sample(&runtime, &spec);
     let audio = tauri::async_runtime::spawn_blocking(speak)
