@@ -25,6 +25,6 @@ fn main() {
     let mut asr = Recognizer::load(&models.whisper_model("base"), false).expect("load");
     let said = transcribe(&mut asr, input, language);
     let heard = transcribe(&mut asr, output, language);
-    let wer = revoice::wer::wer(&said, &heard);
-    println!("{{\"input\": {input:?}, \"output\": {output:?}, \"language\": {language:?}, \"wer\": {wer:.4}, \"input_words\": {}}}", revoice::wer::normalize(&said).len());
+    let wer = revoice::wer::wer_in(&said, &heard, language);
+    println!("{{\"input\": {input:?}, \"output\": {output:?}, \"language\": {language:?}, \"wer\": {wer:.4}, \"input_words\": {}}}", revoice::wer::normalize_in(&said, language).len());
 }

@@ -16,6 +16,7 @@ pub mod encode;
 mod error;
 pub mod memory;
 pub mod models;
+pub mod numbers;
 pub mod options;
 pub mod pipeline;
 pub mod presets;

@@ -1,19 +1,42 @@
 //! Word error rate between two transcripts, as `docs/quality.md` (shared) defines it:
-//! lower case, punctuation removed, then word-level edit distance over the reference length.
+//! lower case, punctuation removed, numbers as spoken, then word-level edit distance over
+//! the reference length.
 
-/// Lower-case words with punctuation removed (apostrophes inside words kept: "don't").
+use crate::numbers;
+
+/// Lower-case words with punctuation removed (apostrophes inside words kept: "don't";
+/// other punctuation, hyphens included, separates words: "496-Ира" is "496 ира").
 pub fn normalize(text: &str) -> Vec<String> {
-    text.split_whitespace()
-        .map(|w| {
-            w.chars()
-                .filter(|c| c.is_alphanumeric() || *c == '\'')
-                .flat_map(char::to_lowercase)
-                .collect::<String>()
-                .trim_matches('\'')
-                .to_string()
-        })
+    text.split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .map(|w| w.trim_matches('\'').to_lowercase())
         .filter(|w| !w.is_empty())
         .collect()
+}
+
+/// [`normalize`], then numbers written as digits spelled out in `language` (`en`, `ru`), so
+/// "496" and "четыреста девяносто шесть" compare equal. Other languages keep digits.
+pub fn normalize_in(text: &str, language: &str) -> Vec<String> {
+    normalize(text)
+        .into_iter()
+        .flat_map(|w| {
+            match w
+                .parse::<u64>()
+                .ok()
+                .and_then(|n| numbers::spell(n, language))
+            {
+                Some(spoken) => normalize(&spoken),
+                None => vec![w],
+            }
+        })
+        .collect()
+}
+
+/// WER with numbers compared as spoken in `language` (see [`normalize_in`]).
+pub fn wer_in(reference: &str, hypothesis: &str, language: &str) -> f64 {
+    rate(
+        &normalize_in(reference, language),
+        &normalize_in(hypothesis, language),
+    )
 }
 
 /// Edit distance (substitutions + deletions + insertions) between word sequences.
@@ -33,12 +56,14 @@ pub fn edit_distance(reference: &[String], hypothesis: &[String]) -> usize {
 
 /// WER of `hypothesis` against `reference`, 0.0..; 0 when both are empty.
 pub fn wer(reference: &str, hypothesis: &str) -> f64 {
-    let r = normalize(reference);
-    let h = normalize(hypothesis);
+    rate(&normalize(reference), &normalize(hypothesis))
+}
+
+fn rate(r: &[String], h: &[String]) -> f64 {
     if r.is_empty() {
         return if h.is_empty() { 0.0 } else { 1.0 };
     }
-    edit_distance(&r, &h) as f64 / r.len() as f64
+    edit_distance(r, h) as f64 / r.len() as f64
 }
 
 #[cfg(test)]
@@ -68,5 +93,17 @@ mod tests {
     #[test]
     fn cyrillic_words_are_kept() {
         assert_eq!(normalize("Маша, 496!"), vec!["маша", "496"]);
+        assert_eq!(normalize("Маша 496-Ира"), vec!["маша", "496", "ира"]);
+    }
+
+    #[test]
+    fn numbers_count_as_spoken() {
+        assert_eq!(
+            wer_in("Маша 496 ира", "Маша четыреста девяносто шесть, Ира.", "ru"),
+            0.0
+        );
+        assert_eq!(wer_in("room 21", "room twenty-one", "en"), 0.0);
+        // Spelled out, a wrong number costs each wrong word.
+        assert!(wer_in("Маша 496", "Маша 497", "ru") > 0.0);
     }
 }

@@ -46,7 +46,7 @@ fn jfk_keeps_its_length_rate_and_words() {
 
     let heard = transcribe(&out, "en");
     let said = transcribe(&corpus("jfk.flac"), "en");
-    let wer = revoice::wer::wer(&said, &heard);
+    let wer = revoice::wer::wer_in(&said, &heard, "en");
     println!("jfk round trip: said {said:?}\n heard {heard:?}\n WER {wer:.3}");
     assert!(wer <= 0.10, "round-trip WER {wer:.3}");
 }
@@ -60,7 +60,7 @@ fn lecture_round_trip_keeps_the_words() {
     );
     let said = transcribe(&corpus("lecture_en.wav"), "en");
     let heard = transcribe(out, "en");
-    let wer = revoice::wer::wer(&said, &heard);
+    let wer = revoice::wer::wer_in(&said, &heard, "en");
     println!("lecture round-trip WER {wer:.3}");
     // The Python route scores 6.9% here (shared/bench/README.md).
     assert!(
@@ -357,9 +357,10 @@ fn round_trip_with_voice(input: &str, voice: &str, language: &str) -> f64 {
     let (original, rate) = samples_of(&corpus(input));
     let (converted, out_rate) = samples_of(&out);
     assert_eq!((converted.len(), out_rate), (original.len(), rate));
-    let wer = revoice::wer::wer(
+    let wer = revoice::wer::wer_in(
         &transcribe(&corpus(input), language),
         &transcribe(&out, language),
+        language,
     );
     println!("{input} with {voice}: round-trip WER {wer:.3}");
     wer
