@@ -175,7 +175,7 @@ pub fn find_voice(dir: &Path, wanted: &str) -> Result<CatalogVoice, OptionsError
     let as_path = Path::new(wanted);
     if as_path.extension().is_some_and(|e| e == "onnx") {
         let parent = as_path.parent().unwrap_or(Path::new("."));
-        return catalog::catalog(parent)
+        return catalog::piper_voices(parent)
             .into_iter()
             .find(|v| {
                 matches!(&v.spec, VoiceSpec::Piper { onnx } if onnx.file_name() == as_path.file_name())

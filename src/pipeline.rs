@@ -252,15 +252,11 @@ impl Engine {
 
         let wall = started.elapsed().as_secs_f64();
         let transcript = transcript_lines(&outputs);
-        // In order of first appearance, segment by segment (a chunk may hold several).
+        // In order of first appearance, line by line (a chunk may hold several).
         let mut languages: Vec<String> = Vec::new();
-        for o in &outputs {
-            let t = &o.done.transcript;
-            for seg in &t.segments {
-                let l = seg.language_or(&t.language);
-                if !languages.iter().any(|x| x == l) {
-                    languages.push(l.to_string());
-                }
+        for line in &transcript {
+            if !languages.contains(&line.language) {
+                languages.push(line.language.clone());
             }
         }
         let mut voices: Vec<VoiceUse> = outputs
@@ -305,7 +301,6 @@ impl Engine {
         progress: &ProgressSink,
         cancel: &CancellationToken,
     ) -> Result<Preview, Error> {
-        check_exists(input)?;
         let plan = self.plan(input)?;
         let at = (at_secs.max(0.0) * ASR_RATE as f64) as usize;
         let index = plan

@@ -121,7 +121,7 @@ pub fn catalog(dir: &Path) -> Vec<CatalogVoice> {
 }
 
 /// The Piper voices in `dir`, sorted by id.
-fn piper_voices(dir: &Path) -> Vec<CatalogVoice> {
+pub fn piper_voices(dir: &Path) -> Vec<CatalogVoice> {
     let bundled: BTreeMap<String, Notes> = toml::from_str(BUNDLED_NOTES).unwrap_or_default();
     list_voices(dir)
         .into_iter()

@@ -6,6 +6,7 @@
 //! protocol and fd 1 is pointed at stderr, so a stray print from a C library cannot
 //! corrupt a frame.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
@@ -192,9 +193,7 @@ impl Worker {
         }
         Ok(timeline.samples)
     }
-}
 
-impl Worker {
     /// The loaded voice for `language`, loading it on first use.
     fn voice_for(&mut self, language: &str) -> Result<&mut (dyn Voice + 'static), String> {
         let spec = self
@@ -202,15 +201,15 @@ impl Worker {
             .entry(language.to_string())
             .or_insert_with(|| self.plan.choose(language))
             .clone();
-        if !self.voices.contains_key(&spec) {
-            let voice = spec.load(self.threads).map_err(|e| e.to_string())?;
-            info!(language, voice = voice.id(), "voice loaded");
-            self.voices.insert(spec.clone(), voice);
-        }
-        self.voices
-            .get_mut(&spec)
-            .map(|v| &mut **v)
-            .ok_or_else(|| "voice missing after loading".to_string())
+        let voice = match self.voices.entry(spec) {
+            Entry::Occupied(loaded) => loaded.into_mut(),
+            Entry::Vacant(slot) => {
+                let voice = slot.key().load(self.threads).map_err(|e| e.to_string())?;
+                info!(language, voice = voice.id(), "voice loaded");
+                slot.insert(voice)
+            }
+        };
+        Ok(&mut **voice)
     }
 }
 
