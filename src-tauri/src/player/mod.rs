@@ -35,6 +35,16 @@ pub struct OutputInfo {
     pub silent: bool,
 }
 
+impl OutputInfo {
+    fn of(o: &output::Output) -> Self {
+        Self {
+            device: o.device.clone(),
+            rate: o.rate,
+            silent: o.silent,
+        }
+    }
+}
+
 /// What the player is doing, for the UI's position display.
 #[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 pub struct PlayerStatus {
@@ -126,12 +136,12 @@ impl Player {
     }
 
     pub fn output_info(&self) -> Option<OutputInfo> {
-        let out = self.output.lock().ok()?;
-        out.as_ref().map(|o| OutputInfo {
-            device: o.device.clone(),
-            rate: o.rate,
-            silent: o.silent,
-        })
+        self.output_slot().as_ref().map(OutputInfo::of)
+    }
+
+    /// The output slot; a panic elsewhere while it was held leaves it usable.
+    fn output_slot(&self) -> std::sync::MutexGuard<'_, Option<output::Output>> {
+        self.output.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn rate(&self) -> Option<u32> {
@@ -141,21 +151,17 @@ impl Player {
     /// Open the device on first use. The null device takes any rate, so it is reopened at
     /// the audio's own rate and nothing is resampled there.
     fn ensure_output(&self, rate: u32) -> Result<OutputInfo, PlayerError> {
-        let mut slot = self.output.lock().map_err(|_| PlayerError::Empty)?;
-        let reopen = match slot.as_ref() {
-            None => true,
-            Some(o) => o.silent && o.rate != rate,
-        };
-        if reopen {
-            *slot = None;
-            *slot = Some(output::open(self.transport.clone(), rate)?);
+        let mut slot = self.output_slot();
+        match slot.as_ref() {
+            Some(o) if !(o.silent && o.rate != rate) => Ok(OutputInfo::of(o)),
+            _ => {
+                *slot = None;
+                let opened = output::open(self.transport.clone(), rate)?;
+                let info = OutputInfo::of(&opened);
+                *slot = Some(opened);
+                Ok(info)
+            }
         }
-        let o = slot.as_ref().ok_or(PlayerError::Empty)?;
-        Ok(OutputInfo {
-            device: o.device.clone(),
-            rate: o.rate,
-            silent: o.silent,
-        })
     }
 }
 
