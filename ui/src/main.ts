@@ -103,7 +103,7 @@ function renderPresets(select?: string) {
 async function reloadPresets(select?: string) {
   const r = await commands.listPresets();
   if (r.status === "ok") app.presets = r.data;
-  else toast(errText(r.error) ?? "Cannot list presets");
+  else toast(errText(r.error));
   renderPresets(select);
   refreshModified();
 }
@@ -463,7 +463,7 @@ async function init() {
     const name = await askName("Save the current settings as a preset");
     if (!name) return;
     const r = await commands.savePreset(name, readOptions());
-    if (r.status === "error") return toast(errText(r.error) ?? "Cannot save the preset");
+    if (r.status === "error") return toast(errText(r.error));
     await reloadPresets(name);
     rememberSettings();
   };
@@ -473,14 +473,14 @@ async function init() {
     const name = await askName(`Rename “${p.name}”`, p.name);
     if (!name) return;
     const r = await commands.renamePreset(p.name, name);
-    if (r.status === "error") return toast(errText(r.error) ?? "Cannot rename");
+    if (r.status === "error") return toast(errText(r.error));
     await reloadPresets(name);
   };
   $("preset-delete").onclick = async () => {
     const p = selectedPreset();
     if (!p || p.built_in) return;
     const r = await commands.deletePreset(p.name);
-    if (r.status === "error") return toast(errText(r.error) ?? "Cannot delete");
+    if (r.status === "error") return toast(errText(r.error));
     await reloadPresets("Natural");
     const natural = selectedPreset();
     if (natural) writeOptions(natural.options);
