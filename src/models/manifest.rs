@@ -65,6 +65,7 @@ pub enum Kind {
     Voice,
     VoiceConfig,
     Onnxruntime,
+    Stress,
 }
 
 /// How the file is made from its sources.
@@ -77,6 +78,12 @@ pub enum Make {
     Concat,
     /// The joined members are a CTranslate2 Whisper model: convert to GGML.
     Ct2ToGgml,
+    /// Silero's stress dictionaries and vocabularies as JSON, from `accentor.pt`.
+    SileroStressJson,
+    /// Silero's n-gram stress accentor as ONNX, from `accentor.pt`.
+    SileroStressAccentor,
+    /// Silero's BERT homograph solver as ONNX, from `accentor.pt`.
+    SileroStressHomosolver,
 }
 
 impl Manifest {
@@ -130,6 +137,11 @@ impl ModelFile {
             (_, 0, _) => bad("no sources"),
             (Make::Copy, n, _) if n != 1 => bad("copy takes exactly one source"),
             (Make::Ct2ToGgml, _, None) => bad("ct2-to-ggml needs a tokenizer"),
+            (
+                Make::SileroStressJson | Make::SileroStressAccentor | Make::SileroStressHomosolver,
+                n,
+                _,
+            ) if n != 1 => bad("a stress export takes exactly one source (accentor.pt)"),
             _ => Ok(()),
         }
     }

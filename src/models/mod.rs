@@ -15,6 +15,7 @@
 //!    `data_dir()/models`), where an installed app keeps them.
 
 pub mod convert;
+pub mod export;
 pub mod manifest;
 pub mod prepare;
 pub mod wheel;
