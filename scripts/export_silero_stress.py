@@ -293,9 +293,15 @@ def export_homosolver(solver, out):
         x = layer_norm(g, g.op("Add", [ffn, x]), get(layer, "output.LayerNorm"), f"{p}.out_ln")
     seq = g.op("Squeeze", [x, g.const("axis0", np.array([0], np.int64))])  # [tokens, hidden]
     marker = g.op("Gather", [seq, "homo_start"], axis=0)  # [1, hidden]
-    first = g.op("Add", ["homo_start", g.const("one1", np.array([1], np.int64))])
-    span = g.op("Slice", [seq, first, "homo_end", g.const("axis0b", np.array([0], np.int64))])
-    word = g.op("ReduceMean", [span], axes=[0], keepdims=1)
+    # Mean of the word's pieces, between the markers: a mask over positions rather than a
+    # Slice (ONNX Runtime's optimiser breaks a Slice with computed bounds here).
+    after_start = g.op("Greater", [positions, "homo_start"])
+    before_end = g.op("Less", [positions, "homo_end"])
+    mask = g.op("Cast", [g.op("And", [after_start, before_end])], to=TensorProto.FLOAT)
+    mask = g.op("Unsqueeze", [mask, g.const("axis1b", np.array([1], np.int64))])  # [tokens, 1]
+    total = g.op("ReduceSum", [g.op("Mul", [seq, mask]), g.const("axis0c", np.array([0], np.int64))], keepdims=1)
+    count = g.op("ReduceSum", [mask, g.const("axis0d", np.array([0], np.int64))], keepdims=1)
+    word = g.op("Div", [total, count])  # [1, hidden]
     joined = g.op("Concat", [marker, word], axis=1)  # [1, 2 * hidden]
     logit = mlp(g, joined, get(solver, "homo_clf"), "homo_clf", [0, 3])
     g.nodes.append(helper.make_node("Identity", [logit], ["logit"]))

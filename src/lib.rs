@@ -23,6 +23,7 @@ pub mod presets;
 pub mod prosody;
 pub mod resample;
 pub mod settings;
+pub mod stress;
 pub mod transcript;
 pub mod tts;
 pub mod wer;

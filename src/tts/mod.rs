@@ -19,6 +19,7 @@ use std::path::PathBuf;
 pub use catalog::{catalog, CatalogVoice, VoicePlan, VoiceSpec};
 pub use espeak::EspeakVoice;
 pub use phonemize::{phonemize, PhonemeIdMap};
+pub(crate) use piper::runtime;
 pub use piper::{init_runtime, PiperVoice, SynthesisOptions};
 pub use sample::{sample_sentence, voice_sample};
 pub use voices::{list_voices, VoiceInfo};

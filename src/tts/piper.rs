@@ -39,7 +39,7 @@ pub fn init_runtime(dylib: &Path) -> Result<(), TtsError> {
     Ok(())
 }
 
-fn runtime() -> Result<&'static Environment, TtsError> {
+pub(crate) fn runtime() -> Result<&'static Environment, TtsError> {
     RUNTIME.get().ok_or(TtsError::RuntimeNotInitialized)
 }
 

@@ -1,0 +1,194 @@
+//! Russian stress marking: Silero's stress accentor, run through ONNX Runtime.
+//!
+//! Text in, the same text out with `+` before each stressed vowel and `ё` restored
+//! ("Мы пили молоко" -> "М+ы п+или молок+о"). Two steps, as in the `silero-stress` package:
+//! - [`homosolver`] (quality `high`): words with two readings (з+амок / зам+ок) are settled
+//!   by phrase rules or, failing those, by a small BERT reading the sentence around them;
+//! - [`accentor`] (`normal` and `high`): the exceptions dictionary, else an n-gram model,
+//!   stresses every other word.
+//!
+//! The model files are made by `revoice models prepare` (`models/manifest.toml`,
+//! `scripts/export_silero_stress.py`).
+
+mod accentor;
+mod data;
+mod homosolver;
+mod wordpiece;
+
+use std::path::{Path, PathBuf};
+
+use ort::session::Session;
+use serde::{Deserialize, Serialize};
+
+use crate::settings::Quality;
+
+pub use accentor::Accentor;
+pub use data::StressData;
+pub use homosolver::Homosolver;
+
+/// File names in the models directory.
+pub const DATA_FILE: &str = "ru-stress.json";
+pub const ACCENTOR_FILE: &str = "ru-stress-accentor.onnx";
+pub const HOMOSOLVER_FILE: &str = "ru-stress-homosolver.onnx";
+
+/// The mark put before a stressed vowel.
+pub const STRESS_MARK: char = '+';
+/// Russian vowels, lower case.
+pub const VOWELS: &str = "аоуыэиеяёю";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StressError {
+    #[error("{path}: cannot read the stress data: {problem}")]
+    Data { path: PathBuf, problem: String },
+    #[error("{path}: cannot load the stress model: {source}")]
+    Model { path: PathBuf, source: ort::Error },
+    #[error("stress model {path} failed: {source}")]
+    Inference { path: PathBuf, source: ort::Error },
+    #[error(transparent)]
+    Runtime(#[from] crate::tts::TtsError),
+}
+
+/// How much of the stress model runs.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StressLevel {
+    /// No stress marks: the voice's own rules decide.
+    Off,
+    /// Exceptions dictionary and n-gram accentor.
+    Accentor,
+    /// Also the homograph solver (phrase rules and BERT).
+    Homographs,
+}
+
+impl StressLevel {
+    /// `fast` skips stress, `normal` uses the accentor, `high` adds the homograph solver.
+    pub fn for_quality(quality: Quality) -> Self {
+        match quality {
+            Quality::Fast => StressLevel::Off,
+            Quality::Normal => StressLevel::Accentor,
+            Quality::High => StressLevel::Homographs,
+        }
+    }
+}
+
+/// The loaded stress models for one level.
+pub struct Stresser {
+    level: StressLevel,
+    accentor: Option<Accentor>,
+    homosolver: Option<Homosolver>,
+}
+
+impl Stresser {
+    /// Loads what `level` needs from `models_dir`. ONNX Runtime must be initialised.
+    pub fn load(
+        models_dir: &Path,
+        level: StressLevel,
+        threads: usize,
+    ) -> Result<Self, StressError> {
+        if level == StressLevel::Off {
+            return Ok(Self {
+                level,
+                accentor: None,
+                homosolver: None,
+            });
+        }
+        let data = StressData::load(&models_dir.join(DATA_FILE))?;
+        let homosolver = match level {
+            StressLevel::Homographs => Some(Homosolver::load(
+                &models_dir.join(HOMOSOLVER_FILE),
+                &data,
+                threads,
+            )?),
+            _ => None,
+        };
+        let accentor = Accentor::load(&models_dir.join(ACCENTOR_FILE), data, threads)?;
+        tracing::info!(?level, "stress model loaded");
+        Ok(Self {
+            level,
+            accentor: Some(accentor),
+            homosolver,
+        })
+    }
+
+    pub fn level(&self) -> StressLevel {
+        self.level
+    }
+
+    /// `text` with `+` before stressed vowels and `ё` restored; unchanged when off.
+    pub fn stress(&mut self, text: &str) -> Result<String, StressError> {
+        let Some(accentor) = self.accentor.as_mut() else {
+            return Ok(text.to_string());
+        };
+        let text = match self.homosolver.as_mut() {
+            Some(solver) => solver.solve(text)?,
+            None => text.to_string(),
+        };
+        accentor.stress(&text)
+    }
+}
+
+/// Opens an ONNX graph on the shared runtime with `threads` intra-op threads.
+fn open_session(path: &Path, threads: usize) -> Result<Session, StressError> {
+    let model = |source: ort::Error| StressError::Model {
+        path: path.to_path_buf(),
+        source,
+    };
+    if !path.is_file() {
+        return Err(StressError::Data {
+            path: path.to_path_buf(),
+            problem: format!("not found; run `{}`", crate::models::FIX_COMMAND),
+        });
+    }
+    Session::builder(crate::tts::runtime()?)
+        .map_err(model)?
+        .with_intra_threads(threads.max(1))
+        .map_err(|e| model(e.into()))?
+        .with_inter_threads(1)
+        .map_err(|e| model(e.into()))?
+        .commit_from_file(path)
+        .map_err(model)
+}
+
+/// Whether `c` is a Russian letter in the ranges the Silero code uses (А-Я, а-я, ё, Ё).
+fn is_cyrillic(c: char) -> bool {
+    matches!(c, 'А'..='я' | 'ё' | 'Ё')
+}
+
+fn is_vowel(c: char) -> bool {
+    VOWELS.contains(lower(c))
+}
+
+/// One-to-one lower case (as Python's `str.lower` for the letters that matter here).
+fn lower(c: char) -> char {
+    let mut l = c.to_lowercase();
+    match (l.next(), l.next()) {
+        (Some(x), None) => x,
+        _ => c,
+    }
+}
+
+fn upper(c: char) -> char {
+    let mut u = c.to_uppercase();
+    match (u.next(), u.next()) {
+        (Some(x), None) => x,
+        _ => c,
+    }
+}
+
+fn is_lower(c: char) -> bool {
+    c.is_lowercase()
+}
+
+fn softmax_max(logits: &[f32]) -> (usize, f32) {
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let sum: f32 = logits.iter().map(|l| (l - max).exp()).sum();
+    let (idx, best) = logits
+        .iter()
+        .enumerate()
+        .fold(
+            (0, f32::NEG_INFINITY),
+            |acc, (i, &l)| if l > acc.1 { (i, l) } else { acc },
+        );
+    (idx, (best - max).exp() / sum)
+}
