@@ -8,6 +8,7 @@ use std::cell::RefCell;
 use std::ffi::{c_int, CStr, CString};
 use std::sync::Mutex;
 
+use super::stress_marks::explicit_stress;
 use super::{TtsError, Voice};
 
 /// Raw bindings to the few libespeak-ng functions used (see `espeak-ng/speak_lib.h`).
@@ -18,6 +19,8 @@ pub(super) mod ffi {
     pub const AUDIO_OUTPUT_SYNCHRONOUS: c_int = 2;
     /// `espeakCHARS_UTF8`.
     pub const CHARS_UTF8: c_int = 1;
+    /// `espeakPHONEMES`: `[[...]]` in the text are phoneme names.
+    pub const PHONEME_INPUT: c_int = 0x100;
     /// `phonememode` bit 1: IPA (UTF-8) instead of eSpeak's ASCII phoneme names.
     pub const PHONEMES_IPA: c_int = 0x02;
     /// `EE_OK`.
@@ -160,7 +163,7 @@ impl Espeak {
                 0,
                 ffi::POS_CHARACTER,
                 0,
-                ffi::CHARS_UTF8 as u32,
+                (ffi::CHARS_UTF8 | ffi::PHONEME_INPUT) as u32,
                 std::ptr::null_mut(),
                 std::ptr::null_mut(),
             );
@@ -216,16 +219,17 @@ impl Voice for EspeakVoice {
         if text.is_empty() {
             return Ok(Vec::new());
         }
-        let ctext = CString::new(text.replace('\0', " ")).map_err(|_| TtsError::Phonemize {
-            voice: self.id.clone(),
-            reason: "text contains a NUL byte".into(),
-        })?;
+        // "[[" in the text itself must not start phonemes; stress marks may.
+        let text = text.replace('\0', " ").replace("[[", "[ [");
         let wpm = ffi::RATE_NORMAL / length_scale.max(0.1);
-        with_voice(&self.language, |e| e.synth(&ctext, wpm))?.map_err(|reason| {
-            TtsError::Phonemize {
-                voice: self.id.clone(),
-                reason,
-            }
+        with_voice(&self.language, |e| {
+            let spoken = explicit_stress(&text);
+            let ctext = CString::new(spoken).map_err(|_| "text contains a NUL byte".to_string())?;
+            e.synth(&ctext, wpm)
+        })?
+        .map_err(|reason| TtsError::Phonemize {
+            voice: self.id.clone(),
+            reason,
         })
     }
 }

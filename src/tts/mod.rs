@@ -12,6 +12,7 @@ mod espeak;
 mod phonemize;
 mod piper;
 mod sample;
+mod stress_marks;
 mod voices;
 
 use std::path::PathBuf;
@@ -22,6 +23,7 @@ pub use phonemize::{phonemize, PhonemeIdMap};
 pub(crate) use piper::runtime;
 pub use piper::{init_runtime, PiperVoice, SynthesisOptions};
 pub use sample::{sample_sentence, voice_sample};
+pub use stress_marks::strip_marks;
 pub use voices::{list_voices, VoiceInfo};
 
 /// A voice of any engine: text in, mono samples at its rate out.
