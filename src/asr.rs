@@ -118,6 +118,7 @@ impl Recognizer {
         }
         let language = main_language(&segments).unwrap_or_else(|| "en".into());
         Ok(Transcript {
+            stress: None,
             schema: SCHEMA_VERSION,
             language,
             segments,
@@ -177,6 +178,7 @@ impl Recognizer {
             let start_ms = offset_ms + clamp_cs(seg.start_timestamp(), duration_ms);
             let end_ms = (offset_ms + clamp_cs(seg.end_timestamp(), duration_ms)).max(start_ms);
             segments.push(Segment {
+                stressed: None,
                 text,
                 start_ms,
                 end_ms,
@@ -185,6 +187,7 @@ impl Recognizer {
             });
         }
         Ok(Transcript {
+            stress: None,
             schema: SCHEMA_VERSION,
             language,
             segments,
@@ -244,6 +247,7 @@ impl Recognizer {
                 }
                 probs.clear();
                 words.push(Word {
+                    stressed: None,
                     text: piece.trim().to_string(),
                     start_ms: start,
                     end_ms: end,
@@ -265,6 +269,7 @@ impl Recognizer {
 
 fn empty_transcript(language: &str) -> Transcript {
     Transcript {
+        stress: None,
         schema: SCHEMA_VERSION,
         language: language.to_string(),
         segments: Vec::new(),

@@ -124,9 +124,11 @@ mod tests {
 
     fn transcript() -> Transcript {
         Transcript {
+            stress: None,
             schema: SCHEMA_VERSION,
             language: "en".into(),
             segments: vec![Segment {
+                stressed: None,
                 text: "hello".into(),
                 start_ms: 0,
                 end_ms: 500,

@@ -125,6 +125,7 @@ impl Options {
             whisper_model,
             voices,
             onnxruntime,
+            stress_dir: models.root().to_path_buf(),
             cache_dir: None,
             worker_exe: worker.exe,
             worker_args: worker.args,

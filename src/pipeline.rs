@@ -37,6 +37,8 @@ pub struct ConvertSettings {
     /// Which voice speaks which language.
     pub voices: VoicePlan,
     pub onnxruntime: PathBuf,
+    /// Where the Russian stress model is (`ru-stress*.json/onnx`); usually the models dir.
+    pub stress_dir: PathBuf,
     /// `None`: the default transcript cache dir.
     pub cache_dir: Option<PathBuf>,
     /// The executable and arguments that start a worker (normally `revoice worker`).
@@ -73,6 +75,7 @@ pub type ProgressSink = Arc<dyn Fn(Progress) + Send + Sync>;
 pub struct StageSecs {
     pub decode: f64,
     pub recognition: f64,
+    pub stress: f64,
     pub synthesis: f64,
     pub fit: f64,
     pub assemble: f64,
@@ -111,6 +114,9 @@ pub struct TranscriptLine {
     pub start_ms: u64,
     pub end_ms: u64,
     pub text: String,
+    /// What the voice said: the text, with stress marks (`+` before the stressed vowel)
+    /// where the stress stage put them.
+    pub spoken: String,
     pub language: String,
 }
 
@@ -176,11 +182,12 @@ pub struct Engine {
 }
 
 impl StageSecs {
-    /// Add the workers' recognition, synthesis and fit times.
+    /// Add the workers' recognition, stress, synthesis and fit times.
     fn add_worker_times(&mut self, outputs: &[ChunkOutput]) {
         for out in outputs {
             let m = out.done.millis;
             self.recognition += m.recognition as f64 / 1000.0;
+            self.stress += m.stress as f64 / 1000.0;
             self.synthesis += m.synthesis as f64 / 1000.0;
             self.fit += m.fit as f64 / 1000.0;
         }
@@ -471,6 +478,7 @@ impl Engine {
                 whisper_model: s.whisper_model.clone(),
                 voices: s.voices.clone(),
                 onnxruntime: s.onnxruntime.clone(),
+                stress_dir: s.stress_dir.clone(),
                 threads: p.threads,
                 use_gpu: self.use_gpu,
             },
@@ -529,6 +537,7 @@ fn transcript_lines(outputs: &[ChunkOutput]) -> Vec<TranscriptLine> {
                     start_ms: s.start_ms,
                     end_ms: s.end_ms,
                     text: s.text.trim().to_string(),
+                    spoken: s.stressed.as_deref().unwrap_or(&s.text).trim().to_string(),
                     language: s.language_or(language).to_string(),
                 })
         })

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Bump when the JSON shape changes; older cache files are then ignored and rebuilt.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Word {
@@ -16,6 +16,10 @@ pub struct Word {
     pub end_ms: u64,
     /// Whisper's token probability for the word, 0..1.
     pub probability: f32,
+    /// The word with its stress marked (`+` before the stressed vowel, ё restored), when
+    /// the stress stage changed it. What the voice says; edit it to correct a stress.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stressed: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -26,8 +30,18 @@ pub struct Segment {
     /// The language this segment was recognised in (`None`: the transcript's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
+    /// The text with stress marks (see [`Word::stressed`]), when the stress stage ran on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stressed: Option<String>,
     #[serde(default)]
     pub words: Vec<Word>,
+}
+
+impl Word {
+    /// What the voice says: the stressed form when there is one.
+    pub fn spoken(&self) -> &str {
+        self.stressed.as_deref().unwrap_or(&self.text)
+    }
 }
 
 impl Segment {
@@ -43,6 +57,9 @@ pub struct Transcript {
     pub schema: u32,
     /// Language code Whisper used (detected or fixed), e.g. "en", "ru".
     pub language: String,
+    /// How the stress marks were made (`None`: none were).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stress: Option<crate::stress::StressLevel>,
     pub segments: Vec<Segment>,
 }
 

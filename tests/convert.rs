@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use common::*;
 use revoice::pipeline::Progress;
+use revoice::settings::Quality;
 use revoice::workers::PoolEvent;
 
 fn out_dir() -> &'static tempfile::TempDir {
@@ -404,5 +405,56 @@ fn a_file_that_changes_language_is_recognised_and_voiced_in_each() {
     assert_eq!(
         samples_of(&out).0.len(),
         samples_of(&corpus("multilingual.mp3")).0.len()
+    );
+}
+
+#[test]
+fn russian_speech_is_stressed_and_the_marks_are_kept_in_the_cached_transcript() {
+    let cache = tempfile::tempdir().unwrap();
+    let models = models();
+    let espeak_ru = revoice::options::find_voice(&models.voices_dir(), "espeak:ru").unwrap();
+    let convert = |quality: Quality| {
+        let mut s = settings(1, Some(cache.path()));
+        s.options.language = "ru".into();
+        s.options.quality = quality;
+        s.voices = revoice::tts::VoicePlan::single(espeak_ru.spec.clone(), "ru");
+        let out = out_dir().path().join("names_numbers_ru.wav");
+        run(s, &corpus("names_numbers_ru.wav"), &out).0.unwrap()
+    };
+    // normal: the accentor marks every Russian word, and the voice is given the marks.
+    let normal = convert(Quality::Normal);
+    let spoken: Vec<&str> = normal
+        .transcript
+        .iter()
+        .map(|l| l.spoken.as_str())
+        .collect();
+    println!("spoken: {spoken:?}");
+    assert!(spoken.iter().any(|s| s.contains("М+аша")), "{spoken:?}");
+    assert!(normal.stages.stress > 0.0 || normal.transcript.len() < 3);
+    // The cached JSON has the level, the stressed text and each changed word.
+    let file = std::fs::read_dir(cache.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .expect("a cached transcript");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let transcript = &json["transcript"];
+    assert_eq!(transcript["stress"], "accentor", "{json}");
+    let words: Vec<&str> = transcript["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["words"].as_array().unwrap())
+        .filter_map(|w| w["stressed"].as_str())
+        .collect();
+    assert!(words.iter().any(|w| w.contains("+")), "{json}");
+    // fast: same recognition from the cache, the marks are dropped.
+    let fast = convert(Quality::Fast);
+    assert_eq!(fast.cache_hits, 1);
+    assert!(
+        fast.transcript.iter().all(|l| l.spoken == l.text),
+        "{:?}",
+        fast.transcript
     );
 }

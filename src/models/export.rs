@@ -73,7 +73,15 @@ fn python_lib(wheels_dir: &Path) -> Result<PathBuf, ModelsError> {
     }
     tracing::info!(packages = ?PYTHON_PACKAGES, "installing the exporter's Python packages");
     let output = python()
-        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--upgrade", "--target"])
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--upgrade",
+            "--target",
+        ])
         .arg(&lib)
         .args(PYTHON_PACKAGES)
         .output()

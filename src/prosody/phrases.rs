@@ -23,7 +23,12 @@ pub struct Phrase {
 pub fn split(seg: &Segment) -> Vec<Phrase> {
     if seg.words.is_empty() {
         return vec![Phrase {
-            text: seg.text.trim().to_string(),
+            text: seg
+                .stressed
+                .as_deref()
+                .unwrap_or(&seg.text)
+                .trim()
+                .to_string(),
             start_ms: seg.start_ms,
             end_ms: seg.end_ms,
         }];
@@ -35,11 +40,11 @@ pub fn split(seg: &Segment) -> Vec<Phrase> {
         match phrases.last_mut() {
             Some(p) if !paused => {
                 p.text.push(' ');
-                p.text.push_str(&w.text);
+                p.text.push_str(w.spoken());
                 p.end_ms = p.end_ms.max(w.end_ms);
             }
             _ => phrases.push(Phrase {
-                text: w.text.clone(),
+                text: w.spoken().to_string(),
                 start_ms: w.start_ms,
                 end_ms: w.end_ms,
             }),
@@ -83,6 +88,7 @@ mod tests {
 
     fn w(text: &str, start_ms: u64, end_ms: u64) -> Word {
         Word {
+            stressed: None,
             text: text.into(),
             start_ms,
             end_ms,
@@ -92,6 +98,7 @@ mod tests {
 
     fn seg(words: Vec<Word>) -> Segment {
         Segment {
+            stressed: None,
             text: "x".into(),
             start_ms: 0,
             end_ms: 11_000,
@@ -139,6 +146,7 @@ mod tests {
     #[test]
     fn a_segment_without_words_is_one_phrase_and_punctuation_alone_is_dropped() {
         let bare = Segment {
+            stressed: None,
             text: " Hello. ".into(),
             start_ms: 100,
             end_ms: 900,

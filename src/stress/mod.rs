@@ -21,6 +21,7 @@ use ort::session::Session;
 use serde::{Deserialize, Serialize};
 
 use crate::settings::Quality;
+use crate::transcript::Transcript;
 
 pub use accentor::Accentor;
 pub use data::StressData;
@@ -191,4 +192,73 @@ fn softmax_max(logits: &[f32]) -> (usize, f32) {
             |acc, (i, &l)| if l > acc.1 { (i, l) } else { acc },
         );
     (idx, (best - max).exp() / sum)
+}
+
+impl Stresser {
+    /// Marks stress in every Russian segment of `transcript` (whole segments, so homographs
+    /// see their sentence) and on each of its words; records the level. At `Off` the marks
+    /// are removed, so the voice's own rules decide again.
+    pub fn stress_transcript(&mut self, transcript: &mut Transcript) -> Result<(), StressError> {
+        let language = transcript.language.clone();
+        for segment in &mut transcript.segments {
+            segment.stressed = None;
+            segment.words.iter_mut().for_each(|w| w.stressed = None);
+            if self.level == StressLevel::Off || segment.language_or(&language) != "ru" {
+                continue;
+            }
+            let stressed = self.stress(&segment.text)?;
+            let spans = renditions(&segment.text, &stressed);
+            let mut cursor = 0;
+            for word in &mut segment.words {
+                let text = word.text.trim();
+                let Some(found) = segment.text[cursor..].find(text) else {
+                    continue;
+                };
+                let (start, end) = (cursor + found, cursor + found + text.len());
+                cursor = end;
+                let spoken: String = spans[start..end].concat();
+                if spoken != text {
+                    word.stressed = Some(spoken);
+                }
+            }
+            segment.stressed = Some(stressed);
+        }
+        transcript.stress = (self.level != StressLevel::Off).then_some(self.level);
+        Ok(())
+    }
+}
+
+/// For each byte of `plain`, what `stressed` (the same text with `+` inserted and е made
+/// ё) has in its place: the character's rendition at its first byte, nothing at the others.
+fn renditions(plain: &str, stressed: &str) -> Vec<String> {
+    let mut out = vec![String::new(); plain.len()];
+    let mut marked = stressed.chars().peekable();
+    for (at, c) in plain.char_indices() {
+        let mut rendition = String::new();
+        while marked.peek() == Some(&STRESS_MARK) && c != STRESS_MARK {
+            rendition.push(STRESS_MARK);
+            marked.next();
+        }
+        match marked.next() {
+            Some(m) if m == c || (lower(c) == 'е' && lower(m) == 'ё') => rendition.push(m),
+            // Not the same text after all: keep the plain character.
+            _ => rendition = c.to_string(),
+        }
+        out[at] = rendition;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_character_gets_its_stressed_rendition() {
+        let r = renditions("Все ее", "Вс+е е+ё");
+        assert_eq!(r.concat(), "Вс+е е+ё");
+        let word = |a: usize, b: usize| r[a..b].concat();
+        assert_eq!(word(0, "Все".len()), "Вс+е");
+        assert_eq!(word("Все ".len(), "Все ее".len()), "е+ё");
+    }
 }

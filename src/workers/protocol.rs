@@ -23,7 +23,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use crate::asr::DecodeSettings;
 use crate::transcript::Transcript;
 
-pub const PROTOCOL_VERSION: u32 = 3;
+pub const PROTOCOL_VERSION: u32 = 4;
 
 /// Frames larger than this are refused: a corrupted length must not allocate gigabytes.
 const MAX_FRAME: usize = 1 << 30;
@@ -34,6 +34,8 @@ pub struct WorkerSetup {
     pub whisper_model: std::path::PathBuf,
     pub voices: crate::tts::VoicePlan,
     pub onnxruntime: std::path::PathBuf,
+    /// Folder of the Russian stress model files.
+    pub stress_dir: std::path::PathBuf,
     pub threads: usize,
     pub use_gpu: bool,
 }
@@ -63,6 +65,9 @@ pub enum Request {
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
 pub struct StageMillis {
     pub recognition: u64,
+    /// Russian stress marking.
+    #[serde(default)]
+    pub stress: u64,
     pub synthesis: u64,
     pub fit: u64,
 }

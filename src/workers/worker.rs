@@ -26,6 +26,7 @@ use crate::audio::rescale_pos;
 use crate::prosody::fit::{fit_segment, Speaker};
 use crate::prosody::phrases;
 use crate::settings::Quality;
+use crate::stress::{StressLevel, Stresser};
 use crate::transcript::Transcript;
 use crate::tts::{Voice, VoicePlan, VoiceSpec};
 
@@ -48,6 +49,13 @@ pub struct Worker {
     /// The main voice's rate: every chunk is rendered at it.
     rate: u32,
     threads: usize,
+    stress_dir: std::path::PathBuf,
+    /// The stress model, loaded the first time a Russian segment needs it (for the level
+    /// of that job's quality; reloaded if a later job asks for another level).
+    stresser: Option<Stresser>,
+    /// Set when the stress model could not be loaded: warned once, then speech goes on
+    /// unstressed.
+    stress_unavailable: bool,
 }
 
 /// The voice as a [`Speaker`] that keeps count of the time spent synthesising, so fitting
@@ -95,6 +103,9 @@ impl Worker {
             voices: HashMap::from([(setup.voices.main.clone(), main)]),
             rate,
             threads: setup.threads,
+            stress_dir: setup.stress_dir.clone(),
+            stresser: None,
+            stress_unavailable: false,
         })
     }
 
@@ -108,7 +119,7 @@ impl Worker {
         let mut millis = StageMillis::default();
         let offset_ms = job.start as u64 * 1000 / ASR_RATE as u64;
         let t = Instant::now();
-        let (transcript, recognized) = match &job.transcript {
+        let (mut transcript, recognized) = match &job.transcript {
             Some(cached) => (cached.clone(), false),
             None => (
                 self.recognizer
@@ -118,6 +129,9 @@ impl Worker {
             ),
         };
         millis.recognition = t.elapsed().as_millis() as u64;
+        let t = Instant::now();
+        self.mark_stress(&mut transcript, StressLevel::for_quality(job.quality));
+        millis.stress = t.elapsed().as_millis() as u64;
         let mut voices = Vec::new();
         let audio = self.render(job, samples, &transcript, &mut millis, &mut voices)?;
         let done = ChunkDone {
@@ -192,6 +206,38 @@ impl Worker {
             timeline.place(start, &clip);
         }
         Ok(timeline.samples)
+    }
+
+    /// Stress marks for the Russian segments at `level` (kept when the transcript already
+    /// has them at that level, e.g. from the cache or edited by hand). A missing or failing
+    /// stress model is logged and the speech goes on without marks.
+    fn mark_stress(&mut self, transcript: &mut Transcript, level: StressLevel) {
+        let wanted = (level != StressLevel::Off).then_some(level);
+        if transcript.stress == wanted {
+            return;
+        }
+        let russian = transcript
+            .segments
+            .iter()
+            .any(|s| s.language_or(&transcript.language) == "ru");
+        if wanted.is_some() && (!russian || self.stress_unavailable) {
+            return;
+        }
+        if self.stresser.as_ref().map(Stresser::level) != Some(level) {
+            match Stresser::load(&self.stress_dir, level, self.threads) {
+                Ok(s) => self.stresser = Some(s),
+                Err(e) => {
+                    tracing::warn!(error = %e, "no stress marks: the stress model did not load");
+                    self.stress_unavailable = true;
+                    return;
+                }
+            }
+        }
+        if let Some(stresser) = self.stresser.as_mut() {
+            if let Err(e) = stresser.stress_transcript(transcript) {
+                tracing::warn!(error = %e, "stress marking failed; this chunk is spoken without it");
+            }
+        }
     }
 
     /// The loaded voice for `language`, loading it on first use.

@@ -54,6 +54,7 @@ pub fn settings(workers: usize, cache_dir: Option<&Path>) -> ConvertSettings {
             plan
         },
         onnxruntime: m.onnxruntime_lib().expect("onnxruntime"),
+        stress_dir: m.root().to_path_buf(),
         cache_dir: cache_dir.map(Path::to_path_buf),
         worker_exe: PathBuf::from(env!("CARGO_BIN_EXE_revoice")),
         worker_args: vec!["worker".into()],

@@ -333,6 +333,7 @@ export type Source = "original" | "converted";
 export type StageSecs = {
 	decode: number | null,
 	recognition: number | null,
+	stress: number | null,
 	synthesis: number | null,
 	fit: number | null,
 	assemble: number | null,
@@ -367,6 +368,11 @@ export type TranscriptLine = {
 	start_ms: number,
 	end_ms: number,
 	text: string,
+	/**
+	 *  What the voice said: the text, with stress marks (`+` before the stressed vowel)
+	 *  where the stress stage put them.
+	 */
+	spoken: string,
 	language: string,
 };
 

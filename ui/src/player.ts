@@ -4,7 +4,7 @@
 // seeks on click and follows playback.
 import { commands, events } from "./bindings";
 import type { OutputInfo, PlayerStatus, Source, TranscriptLine } from "./bindings";
-import { $, currentLine, errText, fmtClock } from "./util";
+import { $, currentLine, errText, fmtClock, showStress } from "./util";
 
 /** What is loaded: a finished file, or one chunk converted ahead of its file. */
 export interface Loaded {
@@ -73,7 +73,8 @@ function renderTranscript() {
       const t = document.createElement("span");
       t.className = "time";
       t.textContent = fmtClock(line.start_ms / 1000);
-      b.append(t, document.createTextNode(line.text));
+      b.append(t, document.createTextNode(showStress(line.spoken)));
+      if (line.spoken !== line.text) b.title = "Stress as spoken: edit the marks in the cached transcript to change it";
       b.onclick = () => void seek(line.start_ms / 1000 - (l?.startSecs ?? 0), true);
       li.append(b);
       return li;

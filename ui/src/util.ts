@@ -48,3 +48,9 @@ export function currentLine(lines: TranscriptLine[], ms: number): number {
 export function errText(e: AppError): string {
   return "message" in e ? e.message : e.kind;
 }
+
+/** Stress marks as readers know them: "+" before a vowel becomes an acute accent on it
+ * ("з+амок" -> "за́мок"); any other "+" stays. */
+export function showStress(marked: string): string {
+  return marked.replace(/\+([аоуыэиеяёюАОУЫЭИЕЯЁЮ])/g, "$1\u0301");
+}

@@ -66,8 +66,8 @@ const summary = {
   stages: { decode: 0, recognition: 3, synthesis: 1, fit: 0.2, assemble: 0, encode: 0 },
   wall_secs: 5.5, real_time_factor: 0.5, peak_rss_mib_supervisor: 20, peak_rss_mib_worker: 400,
   transcript: [
-    { start_ms: 0, end_ms: 4000, text: "And so, my fellow Americans,", language: "en" },
-    { start_ms: 4000, end_ms: 11000, text: "ask not what your country can do for you.", language: "en" },
+    { start_ms: 0, end_ms: 4000, text: "And so, my fellow Americans,", spoken: "And so, my fellow Americans,", language: "en" },
+    { start_ms: 4000, end_ms: 11000, text: "ask not what your country can do for you.", spoken: "ask not what your country can do for you.", language: "en" },
   ],
 };
 

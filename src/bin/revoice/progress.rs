@@ -140,8 +140,8 @@ pub fn summary_text(s: &Summary) -> String {
     let st = &s.stages;
     format!(
         "{} -> {}\n  {:.1} s of audio, {} chunks ({} from cache), {} segments, language {}\n  spoken by: {}\n  \
-         stages (s): decode {:.2}, recognition {:.2}, synthesis {:.2}, fit {:.2}, assemble {:.2}, encode {:.2} \
-         (recognition/synthesis/fit summed over workers)\n  \
+         stages (s): decode {:.2}, recognition {:.2}, stress {:.2}, synthesis {:.2}, fit {:.2}, assemble {:.2}, encode {:.2} \
+         (recognition/stress/synthesis/fit summed over workers)\n  \
          wall {:.2} s = {:.2}x real time (RTF {:.3}); {}\n  peak memory: supervisor {:.0} MiB, largest worker {:.0} MiB",
         s.input.display(),
         s.output.display(),
@@ -157,6 +157,7 @@ pub fn summary_text(s: &Summary) -> String {
             .join(", "),
         st.decode,
         st.recognition,
+        st.stress,
         st.synthesis,
         st.fit,
         st.assemble,
