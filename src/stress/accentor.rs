@@ -12,8 +12,8 @@ use ort::session::Session;
 use ort::value::Tensor;
 
 use super::{
-    is_cyrillic, is_lower, is_vowel, lower, open_session, softmax_max, StressData, StressError,
-    STRESS_MARK,
+    inference_failed, is_cyrillic, is_lower, is_vowel, lower, open_session, softmax_max,
+    StressData, StressError, STRESS_MARK,
 };
 
 pub struct Accentor {
@@ -108,11 +108,7 @@ impl Accentor {
             flat.extend(std::iter::repeat_n(self.pad, width - row.len()));
             counts.push(row.len() as f32);
         }
-        let path = self.path.clone();
-        let fail = |source: ort::Error| StressError::Inference {
-            path: path.clone(),
-            source,
-        };
+        let fail = inference_failed(&self.path);
         let outputs = self
             .session
             .run(ort::inputs! {

@@ -13,7 +13,9 @@ use ort::session::Session;
 use ort::value::Tensor;
 
 use super::wordpiece::WordPiece;
-use super::{is_lower, lower, open_session, upper, StressData, StressError, STRESS_MARK};
+use super::{
+    inference_failed, is_lower, lower, open_session, upper, StressData, StressError, STRESS_MARK,
+};
 
 pub struct Homosolver {
     path: PathBuf,
@@ -107,11 +109,7 @@ impl Homosolver {
         let (start, end) = (position(self.homo_start), position(self.homo_end));
         let mut padded = ids.to_vec();
         padded.resize(width.max(ids.len()), self.pad);
-        let path = self.path.clone();
-        let fail = |source: ort::Error| StressError::Inference {
-            path: path.clone(),
-            source,
-        };
+        let fail = inference_failed(&self.path);
         let outputs = self
             .session
             .run(ort::inputs! {

@@ -151,6 +151,14 @@ fn open_session(path: &Path, threads: usize) -> Result<Session, StressError> {
         .map_err(model)
 }
 
+/// Maps an ONNX Runtime error of the graph at `path` to ours.
+fn inference_failed(path: &Path) -> impl Fn(ort::Error) -> StressError + Copy + '_ {
+    move |source| StressError::Inference {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
 /// Whether `c` is a Russian letter in the ranges the Silero code uses (А-Я, а-я, ё, Ё).
 fn is_cyrillic(c: char) -> bool {
     matches!(c, 'А'..='я' | 'ё' | 'Ё')
