@@ -8,12 +8,14 @@ use crate::asr::DecodeSettings;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Quality {
-    /// Greedy recognition; timing fitted by time-stretch alone.
+    /// Greedy recognition; timing fitted by time-stretch alone; no Russian stress marks.
     Fast,
-    /// Greedy recognition; timing fitted by the voice's pace, then time-stretch.
+    /// Greedy recognition; timing fitted by the voice's pace, then time-stretch; Russian
+    /// stress from Silero's dictionary and n-gram model.
     #[default]
     Normal,
-    /// Beam search (5) recognition; timing as in normal.
+    /// Beam search (5) recognition; timing and stress as in normal, and Russian homographs
+    /// settled from their sentence.
     High,
 }
 

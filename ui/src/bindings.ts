@@ -316,11 +316,17 @@ export type Progress = { kind: "file_started"; input: string; duration_secs: num
 } & PoolEvent | ({ kind: "assembling"; input: string }) & { cached?: never; chunks?: never; duration_secs?: never; parallelism?: never };
 
 export type Quality = 
-/**  Greedy recognition; timing fitted by time-stretch alone. */
+/**  Greedy recognition; timing fitted by time-stretch alone; no Russian stress marks. */
 "fast" | 
-/**  Greedy recognition; timing fitted by the voice's pace, then time-stretch. */
+/**
+ *  Greedy recognition; timing fitted by the voice's pace, then time-stretch; Russian
+ *  stress from Silero's dictionary and n-gram model.
+ */
 "normal" | 
-/**  Beam search (5) recognition; timing as in normal. */
+/**
+ *  Beam search (5) recognition; timing and stress as in normal, and Russian homographs
+ *  settled from their sentence.
+ */
 "high";
 
 /**  Which track is heard. */
