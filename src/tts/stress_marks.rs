@@ -117,18 +117,18 @@ fn restress(phonemes: &str, letters: &[char], wanted: usize) -> Option<String> {
     if vowel_tokens.len() != vowel_letters.len() || wanted >= vowel_tokens.len() {
         return None;
     }
+    // Only a word espeak-ng itself stresses (primary) elsewhere is respelled; words it
+    // leaves unstressed or secondary in the flow of a sentence keep its own reading.
     let stressed = vowel_tokens
         .iter()
-        .position(|&i| i > 0 && tokens[i - 1].text == "'");
-    if stressed == Some(wanted) {
+        .position(|&i| i > 0 && tokens[i - 1].text == "'")?;
+    if stressed == wanted {
         return None;
     }
     let mut tokens = tokens;
-    if let Some(old) = stressed {
-        let at = vowel_letters[old];
-        tokens[vowel_tokens[old]].text =
-            reduced(letters[at], at.checked_sub(1).map(|p| letters[p]));
-    }
+    let at = vowel_letters[stressed];
+    tokens[vowel_tokens[stressed]].text =
+        reduced(letters[at], at.checked_sub(1).map(|p| letters[p]));
     tokens[vowel_tokens[wanted]].text = full(letters[vowel_letters[wanted]]).to_string();
     let mut out = String::new();
     for (i, t) in tokens.iter().enumerate() {
