@@ -537,7 +537,7 @@ fn transcript_lines(outputs: &[ChunkOutput]) -> Vec<TranscriptLine> {
                     start_ms: s.start_ms,
                     end_ms: s.end_ms,
                     text: s.text.trim().to_string(),
-                    spoken: s.stressed.as_deref().unwrap_or(&s.text).trim().to_string(),
+                    spoken: s.spoken().trim().to_string(),
                     language: s.language_or(language).to_string(),
                 })
         })

@@ -45,6 +45,11 @@ impl Word {
 }
 
 impl Segment {
+    /// What the voice says: the stressed text when there is one.
+    pub fn spoken(&self) -> &str {
+        self.stressed.as_deref().unwrap_or(&self.text)
+    }
+
     /// This segment's language, falling back to the transcript's.
     pub fn language_or<'a>(&'a self, transcript_language: &'a str) -> &'a str {
         self.language.as_deref().unwrap_or(transcript_language)

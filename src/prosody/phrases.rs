@@ -23,12 +23,7 @@ pub struct Phrase {
 pub fn split(seg: &Segment) -> Vec<Phrase> {
     if seg.words.is_empty() {
         return vec![Phrase {
-            text: seg
-                .stressed
-                .as_deref()
-                .unwrap_or(&seg.text)
-                .trim()
-                .to_string(),
+            text: seg.spoken().trim().to_string(),
             start_ms: seg.start_ms,
             end_ms: seg.end_ms,
         }];
