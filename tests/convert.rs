@@ -458,3 +458,43 @@ fn russian_speech_is_stressed_and_the_marks_are_kept_in_the_cached_transcript() 
         fast.transcript
     );
 }
+
+#[test]
+fn every_catalog_voice_converts_jfk() {
+    // Recognition runs once (the cache serves the other runs); each voice then speaks it.
+    let cache = tempfile::tempdir().unwrap();
+    let models = models();
+    let reference = transcribe(&corpus("jfk.flac"), "en");
+    let (original, rate) = samples_of(&corpus("jfk.flac"));
+    let voices = revoice::tts::catalog(&models.voices_dir());
+    assert!(
+        voices.iter().any(|v| v.engine == "kokoro"),
+        "Kokoro voices prepared"
+    );
+    for voice in voices {
+        let mut s = settings(1, Some(cache.path()));
+        s.options.language = "en".into();
+        // The voice speaks the English text whatever its language (espeak:de reads it
+        // with German rules).
+        s.voices = revoice::tts::VoicePlan::single(voice.spec.clone(), "en");
+        let out = out_dir()
+            .path()
+            .join(format!("jfk.{}.wav", voice.id.replace(':', "_")));
+        let summary = run(s, &corpus("jfk.flac"), &out).0.unwrap();
+        assert_eq!(summary.voices[0].voice, voice.id);
+        let (converted, out_rate) = samples_of(&out);
+        assert_eq!(
+            (converted.len(), out_rate),
+            (original.len(), rate),
+            "{}",
+            voice.id
+        );
+        let peak = converted.iter().fold(0f32, |m, s| m.max(s.abs()));
+        assert!(peak > 0.05, "{} is audible: {peak}", voice.id);
+        if voice.languages.iter().any(|l| l == "en") {
+            let wer = revoice::wer::wer_in(&reference, &transcribe(&out, "en"), "en");
+            println!("{}: round-trip WER {wer:.3}", voice.id);
+            assert!(wer <= 0.25, "{}: {wer}", voice.id);
+        }
+    }
+}

@@ -14,14 +14,25 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{list_voices, EspeakVoice, PiperVoice, TtsError, Voice};
+use super::{kokoro, list_voices, EspeakVoice, KokoroVoice, PiperVoice, TtsError, Voice};
 
 /// How a worker loads a voice: what crosses the worker protocol.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "engine", rename_all = "snake_case")]
 pub enum VoiceSpec {
-    Piper { onnx: PathBuf },
-    Espeak { language: String },
+    Piper {
+        onnx: PathBuf,
+    },
+    Espeak {
+        language: String,
+    },
+    /// Kokoro-82M with the style pack `name` from `pack` (an `.npz` of packs or an `.npy`).
+    Kokoro {
+        onnx: PathBuf,
+        vocab: PathBuf,
+        pack: PathBuf,
+        name: String,
+    },
 }
 
 /// Which voice speaks which language. The user names the main voice and, if they like, a
@@ -79,6 +90,19 @@ impl VoiceSpec {
         Ok(match self {
             VoiceSpec::Piper { onnx } => Box::new(PiperVoice::load(onnx, threads)?),
             VoiceSpec::Espeak { language } => Box::new(EspeakVoice::load(language)?),
+            VoiceSpec::Kokoro {
+                onnx,
+                vocab,
+                pack,
+                name,
+            } => Box::new(KokoroVoice::load(
+                onnx,
+                vocab,
+                pack,
+                name,
+                KOKORO_PHONEMES,
+                threads,
+            )?),
         })
     }
 }
@@ -88,7 +112,7 @@ impl VoiceSpec {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CatalogVoice {
     pub id: String,
-    /// `piper` or `espeak-ng`.
+    /// `piper`, `kokoro` or `espeak-ng`.
     pub engine: String,
     /// Language codes it speaks, e.g. `en`, `ru`.
     pub languages: Vec<String>,
@@ -113,9 +137,13 @@ const BUNDLED_NOTES: &str = include_str!("../../assets/voices.toml");
 /// espeak-ng languages the catalog lists by name (any other works as `espeak:<code>`).
 pub const ESPEAK_LISTED: &[&str] = &["en-us", "ru", "de", "fr", "es", "it", "uk", "pl"];
 
-/// Every voice: Piper voices in `dir` (sorted by id), then espeak-ng's.
+/// espeak-ng voice whose IPA the Kokoro voices read.
+const KOKORO_PHONEMES: &str = "en-us";
+
+/// Every voice: Piper voices in `dir` (sorted by id), Kokoro's, then espeak-ng's.
 pub fn catalog(dir: &Path) -> Vec<CatalogVoice> {
     let mut voices = piper_voices(dir);
+    voices.extend(kokoro_voices(dir));
     voices.extend(ESPEAK_LISTED.iter().filter_map(|lang| espeak_entry(lang)));
     voices
 }
@@ -145,6 +173,67 @@ pub fn piper_voices(dir: &Path) -> Vec<CatalogVoice> {
         .collect()
 }
 
+/// Kokoro voices: the packs in `kokoro-voices.npz` and any `kokoro/NAME.npy`, when the
+/// model and its vocabulary are in `dir`.
+pub fn kokoro_voices(dir: &Path) -> Vec<CatalogVoice> {
+    let onnx = dir.join(kokoro::MODEL_FILE);
+    let vocab = dir.join(kokoro::VOCAB_FILE);
+    if !onnx.is_file() || !vocab.is_file() {
+        return Vec::new();
+    }
+    let npz = dir.join(kokoro::PACKS_FILE);
+    let bundled = kokoro::pack_names(&npz)
+        .into_iter()
+        .map(|n| (npz.clone(), n, true));
+    let mut own: Vec<(PathBuf, String, bool)> = std::fs::read_dir(dir.join(kokoro::PACKS_DIR))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "npy"))
+        .filter_map(|p| {
+            let name = p.file_stem()?.to_string_lossy().into_owned();
+            Some((p, name, false))
+        })
+        .collect();
+    own.sort();
+    bundled
+        .chain(own)
+        .map(|(pack, name, bundled)| {
+            // Kokoro's naming: first letter the speaker's language, second f or m.
+            let gender = match name.chars().nth(1) {
+                Some('f') => "female",
+                Some('m') => "male",
+                _ => "unknown",
+            };
+            let quality = if name.starts_with('j') {
+                "neural (Kokoro int8, Japanese accent)"
+            } else {
+                "neural (Kokoro int8)"
+            };
+            CatalogVoice {
+                id: format!("kokoro:{name}"),
+                engine: "kokoro".into(),
+                languages: vec![family(KOKORO_PHONEMES)],
+                gender: gender.into(),
+                sample_rate: kokoro::SAMPLE_RATE,
+                quality: quality.into(),
+                licence: if bundled {
+                    "Apache-2.0 (Kokoro-82M), MIT (ONNX)".into()
+                } else {
+                    "unknown: see where the pack came from".into()
+                },
+                spec: VoiceSpec::Kokoro {
+                    onnx: onnx.clone(),
+                    vocab: vocab.clone(),
+                    pack,
+                    name,
+                },
+            }
+        })
+        .collect()
+}
+
 /// The catalog entry for espeak-ng language `language`, when espeak-ng has it.
 fn espeak_entry(language: &str) -> Option<CatalogVoice> {
     let voice = EspeakVoice::load(language).ok()?;
@@ -166,6 +255,9 @@ fn espeak_entry(language: &str) -> Option<CatalogVoice> {
 pub fn find(dir: &Path, id: &str) -> Option<CatalogVoice> {
     if let Some(language) = id.strip_prefix("espeak:") {
         return espeak_entry(language);
+    }
+    if id.starts_with("kokoro:") {
+        return kokoro_voices(dir).into_iter().find(|v| v.id == id);
     }
     piper_voices(dir).into_iter().find(|v| v.id == id)
 }

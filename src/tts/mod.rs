@@ -9,6 +9,7 @@
 
 pub mod catalog;
 mod espeak;
+pub mod kokoro;
 mod phonemize;
 mod piper;
 mod sample;
@@ -19,6 +20,7 @@ use std::path::PathBuf;
 
 pub use catalog::{catalog, CatalogVoice, VoicePlan, VoiceSpec};
 pub use espeak::EspeakVoice;
+pub use kokoro::KokoroVoice;
 pub use phonemize::{phonemize, PhonemeIdMap};
 pub(crate) use piper::runtime;
 pub use piper::{init_runtime, PiperVoice, SynthesisOptions};

@@ -295,7 +295,7 @@ impl PiperVoice {
     }
 }
 
-fn open_session(onnx: &Path, threads: usize) -> Result<Session, TtsError> {
+pub(super) fn open_session(onnx: &Path, threads: usize) -> Result<Session, TtsError> {
     let model_error = |source: ort::Error| TtsError::ModelLoad {
         path: onnx.to_path_buf(),
         source,

@@ -86,7 +86,7 @@ export type AppInfo_Serialize = {
 /**  One voice as `revoice voices` and the app list it. */
 export type CatalogVoice = {
 	id: string,
-	/**  `piper` or `espeak-ng`. */
+	/**  `piper`, `kokoro` or `espeak-ng`. */
 	engine: string,
 	/**  Language codes it speaks, e.g. `en`, `ru`. */
 	languages: string[],

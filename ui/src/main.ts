@@ -421,7 +421,7 @@ async function init() {
     ...app.voices.map((v) => {
       const o = document.createElement("option");
       o.value = v.id;
-      o.textContent = `${v.id} (${v.languages.join(", ")}, ${v.engine === "piper" ? v.gender : "robotic"})`;
+      o.textContent = `${v.id} (${v.languages.join(", ")}, ${v.engine === "espeak-ng" ? "robotic" : v.gender})`;
       o.title = `${v.engine}, ${v.quality}, ${v.sample_rate} Hz, ${v.gender}; licence: ${v.licence}`;
       return o;
     }),

@@ -273,7 +273,8 @@ pub fn list_voices(json: bool) -> Result<(), String> {
         );
     }
     println!(
-        "\nPiper voices come from {} (drop a .onnx + .onnx.json there to add one).\n\
+        "\nPiper voices come from {0} (drop a .onnx + .onnx.json there to add one).\n\
+         Kokoro voices are style packs: drop NAME.npy (510 x 1 x 256 float32) into {0}/kokoro.\n\
          espeak-ng speaks any of its languages as espeak:<code> (e.g. espeak:fi), robotically.\n\
          Silero voices are not available: no package registry distributes them and they \
          cannot be exported to ONNX.",

