@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::ffi::{c_int, CStr, CString};
 use std::sync::Mutex;
 
-use super::stress_marks::explicit_stress;
+use super::stress_marks::for_voice;
 use super::{TtsError, Voice};
 
 /// Raw bindings to the few libespeak-ng functions used (see `espeak-ng/speak_lib.h`).
@@ -70,6 +70,8 @@ pub(super) mod ffi {
 pub(super) struct Espeak {
     pub rate: u32,
     voice: Option<String>,
+    /// Whether `[[...]]` is read as phonemes yet (see [`with_voice`]).
+    phoneme_input: bool,
 }
 
 /// `None` until espeak-ng has been initialised once in this process.
@@ -115,12 +117,23 @@ pub(super) fn with_voice<R>(voice: &str, f: impl FnOnce(&mut Espeak) -> R) -> Re
         *guard = Some(Espeak {
             rate: rate as u32,
             voice: None,
+            phoneme_input: false,
         });
     }
     let espeak = guard
         .as_mut()
         .ok_or_else(|| TtsError::EspeakInit("espeak-ng state missing".into()))?;
     espeak.set_voice(voice)?;
+    if !espeak.phoneme_input {
+        // espeak-ng reads `[[...]]` as phonemes once a synthesis has asked for it
+        // (espeakPHONEMES is a flag of espeak_Synth only, and it stays on); every later
+        // synthesis asks too. From then on espeak_TextToPhonemes honours it as well, which
+        // is how explicit stress reaches voices that only take espeak-ng's phonemes.
+        espeak
+            .synth(c" ", ffi::RATE_NORMAL)
+            .map_err(TtsError::EspeakInit)?;
+        espeak.phoneme_input = true;
+    }
     Ok(f(espeak))
 }
 
@@ -219,11 +232,10 @@ impl Voice for EspeakVoice {
         if text.is_empty() {
             return Ok(Vec::new());
         }
-        // "[[" in the text itself must not start phonemes; stress marks may.
-        let text = text.replace('\0', " ").replace("[[", "[ [");
+        let text = text.replace('\0', " ");
         let wpm = ffi::RATE_NORMAL / length_scale.max(0.1);
         with_voice(&self.language, |e| {
-            let spoken = explicit_stress(&text);
+            let spoken = for_voice(&text, &self.language);
             let ctext = CString::new(spoken).map_err(|_| "text contains a NUL byte".to_string())?;
             e.synth(&ctext, wpm)
         })?

@@ -104,7 +104,7 @@ impl Voice for KokoroVoice {
     fn synthesize(&mut self, text: &str, length_scale: f32) -> Result<Vec<f32>, TtsError> {
         let speed = 1.0 / length_scale.max(0.1);
         let mut audio = Vec::new();
-        for sentence in phonemize(&super::strip_marks(text), &self.language)? {
+        for sentence in phonemize(text, &self.language)? {
             let tokens: Vec<i64> = sentence
                 .chars()
                 .filter_map(|c| self.vocab.get(&c).copied())

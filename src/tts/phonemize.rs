@@ -5,6 +5,7 @@
 //! call we look at the text espeak consumed and append its terminating punctuation ourselves.
 
 use super::espeak::{self, ffi};
+use super::stress_marks::for_voice;
 use super::TtsError;
 use std::collections::HashMap;
 use std::ffi::{c_char, c_void, CStr, CString};
@@ -23,11 +24,15 @@ pub fn phonemize(text: &str, voice: &str) -> Result<Vec<String>, TtsError> {
     if text.is_empty() {
         return Ok(Vec::new());
     }
-    let ctext = CString::new(clean_text(text)).map_err(|_| TtsError::Phonemize {
-        voice: voice.to_owned(),
-        reason: "text contains a NUL byte".into(),
-    })?;
-    let clauses = espeak::with_voice(voice, |_| espeak_clauses(&ctext))?;
+    let clauses = espeak::with_voice(voice, |_| {
+        // Stress marks become explicit phonemes for Russian (see `stress_marks`).
+        let ctext =
+            CString::new(clean_text(&for_voice(text, voice))).map_err(|_| TtsError::Phonemize {
+                voice: voice.to_owned(),
+                reason: "text contains a NUL byte".into(),
+            })?;
+        Ok(espeak_clauses(&ctext))
+    })??;
     Ok(group_sentences(&clauses))
 }
 

@@ -254,8 +254,7 @@ impl PiperVoice {
         options: &SynthesisOptions,
     ) -> Result<Vec<f32>, TtsError> {
         options.validate()?;
-        // Stress marks are not passed on to Piper voices yet (their phonemes are IPA).
-        let sentences = phonemize(&super::strip_marks(text), &self.config.espeak.voice)?;
+        let sentences = phonemize(text, &self.config.espeak.voice)?;
         let silence = (options.sentence_silence_s * self.sample_rate() as f32) as usize;
         let mut audio = Vec::new();
         for (i, phonemes) in sentences.iter().enumerate() {

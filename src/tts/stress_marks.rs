@@ -13,6 +13,18 @@ const VOWELS: &str = "аоуыэиеяёю";
 /// Vowels in espeak-ng's ASCII phoneme names for Russian.
 const PHONEME_VOWELS: &str = "aAeEiIoOuUyV@8";
 
+/// `text` as espeak-ng voice `voice` should get it: for a Russian voice the marks become
+/// explicit phonemes ([`explicit_stress`]), for any other they are dropped; `[[` in the text
+/// itself cannot start phonemes. Caller holds the espeak lock with `voice` set.
+pub(super) fn for_voice(text: &str, voice: &str) -> String {
+    let text = text.replace("[[", "[ [");
+    if voice == "ru" || voice.starts_with("ru-") || voice.starts_with("ru_") {
+        explicit_stress(&text)
+    } else {
+        strip_marks(&text)
+    }
+}
+
 /// `text` with its marks turned into what espeak-ng reads: explicit phonemes where its own
 /// stress differs, the plain word elsewhere. Caller holds the espeak lock with the voice set.
 pub(super) fn explicit_stress(text: &str) -> String {
@@ -264,6 +276,20 @@ mod heard {
         let body = &samples[start..end];
         let energy = |x: &[f32]| x.iter().map(|s| s * s).sum::<f32>();
         energy(&body[..body.len() / 2]) / energy(body).max(1e-9)
+    }
+
+    #[test]
+    fn voices_fed_espeak_phonemes_get_the_stress_too() {
+        // Piper (and Kokoro) voices speak espeak-ng's IPA; the marks reach it.
+        let plain = crate::tts::phonemize("Замок.", "ru").unwrap().concat();
+        let castle = crate::tts::phonemize("З+амок.", "ru").unwrap().concat();
+        assert!(plain.contains("zamˈok"), "{plain}");
+        assert!(castle.contains("zˈɑmʌk"), "{castle}");
+        // Other voices drop the marks; "[[" typed in a text never starts phonemes.
+        assert_eq!(
+            super::for_voice("з+амок 2+2 [[x]]", "en-us"),
+            "замок 2+2 [ [x]]"
+        );
     }
 
     #[test]
