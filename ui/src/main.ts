@@ -35,7 +35,7 @@ const app = {
   previewing: null as { id: number; job: Job } | null,
   stopRequested: false,
   lastOutput: null as string | null,
-  /** Voices per language from the preset or saved settings (no control of its own yet). */
+  /** Voices per language (the "Voice per language" rows). */
   voiceFor: {} as Options["voice_for"],
 };
 
@@ -49,7 +49,8 @@ function readOptions(): Options {
   const quality = (document.querySelector('input[name="quality"]:checked') as HTMLInputElement | null)?.value ?? "normal";
   return {
     voice: ($("voice") as HTMLSelectElement).value,
-    voice_for: app.voiceFor,
+    // Sorted, as the engine keeps it, so comparing with a preset ignores the order of edits.
+    voice_for: Object.fromEntries(Object.entries(app.voiceFor).sort(([a], [b]) => a.localeCompare(b))),
     model: ($("model") as HTMLSelectElement).value,
     language: ($("language") as HTMLSelectElement).value,
     quality: quality as Options["quality"],
@@ -61,9 +62,70 @@ function readOptions(): Options {
   };
 }
 
+/** Languages offered in "Voice per language", by Whisper code. */
+const LANGUAGE_NAMES: Record<string, string> = {
+  en: "English", ru: "Russian", de: "German", fr: "French", es: "Spanish", it: "Italian",
+  uk: "Ukrainian", pl: "Polish", ja: "Japanese", zh: "Chinese",
+};
+
+/** One row per language of `app.voiceFor`: language, voice, remove. */
+function renderVoiceFor() {
+  const rows = Object.entries(app.voiceFor).map(([language, voice]) => {
+    const row = document.createElement("div");
+    row.className = "row voice-for-row";
+    const lang = document.createElement("select");
+    lang.setAttribute("aria-label", "Language");
+    for (const [code, name] of Object.entries(LANGUAGE_NAMES)) {
+      if (code !== language && code in app.voiceFor) continue;
+      lang.append(new Option(name, code, false, code === language));
+    }
+    const pick = document.createElement("select");
+    pick.setAttribute("aria-label", `Voice for ${LANGUAGE_NAMES[language] ?? language}`);
+    for (const v of app.voices) pick.append(new Option(v.id, v.id, false, v.id === voice));
+    if (!app.voices.some((v) => v.id === voice)) pick.append(new Option(`${voice} (not installed)`, voice, false, true));
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.textContent = "×";
+    remove.setAttribute("aria-label", `Remove the voice for ${LANGUAGE_NAMES[language] ?? language}`);
+    lang.onchange = () => updateVoiceFor(() => {
+      delete app.voiceFor[language];
+      app.voiceFor[lang.value] = voice;
+    });
+    pick.onchange = () => updateVoiceFor(() => (app.voiceFor[language] = pick.value));
+    remove.onclick = () => updateVoiceFor(() => delete app.voiceFor[language]);
+    row.append(lang, pick, remove);
+    return row;
+  });
+  $("voice-for").replaceChildren(...rows);
+  ($("voice-for-add") as HTMLButtonElement).disabled = Object.keys(LANGUAGE_NAMES).every((c) => c in app.voiceFor);
+  if (rows.length) ($("voice-for-box") as HTMLDetailsElement).open = true;
+}
+
+function updateVoiceFor(change: () => void) {
+  app.voiceFor = { ...app.voiceFor };
+  change();
+  renderVoiceFor();
+  refreshModified();
+  rememberSettings();
+}
+
+/** A new row: the first language the main voice does not speak and that has no row yet,
+ * with a voice that speaks it (a neural one first). */
+function addVoiceFor() {
+  const main = app.voices.find((v) => v.id === ($("voice") as HTMLSelectElement).value);
+  const free = Object.keys(LANGUAGE_NAMES).filter((c) => !(c in app.voiceFor));
+  const language = free.find((c) => !main?.languages.includes(c)) ?? free[0];
+  if (!language) return;
+  const speaks = app.voices.find((v) => v.languages.includes(language) && v.engine !== "espeak-ng")
+    ?? app.voices.find((v) => v.languages.includes(language))
+    ?? app.voices[0];
+  if (speaks) updateVoiceFor(() => (app.voiceFor[language] = speaks.id));
+}
+
 function writeOptions(o: Options) {
   ($("voice") as HTMLSelectElement).value = o.voice;
-  app.voiceFor = o.voice_for ?? {};
+  app.voiceFor = { ...(o.voice_for ?? {}) };
+  renderVoiceFor();
   ($("model") as HTMLSelectElement).value = o.model;
   ($("language") as HTMLSelectElement).value = o.language;
   for (const r of document.querySelectorAll<HTMLInputElement>('input[name="quality"]')) r.checked = r.value === o.quality;
@@ -447,6 +509,7 @@ async function init() {
   refreshModified();
   renderJobs();
 
+  $("voice-for-add").onclick = addVoiceFor;
   $("preset").addEventListener("change", () => {
     const p = selectedPreset();
     if (p) writeOptions(p.options);

@@ -184,6 +184,26 @@ test("save the current settings as a preset of one's own", async () => {
   await page.screenshot({ path: join(shots, "preset-saved.png") });
 });
 
+test("a voice per language: added, chosen, sent with the job, removed", async () => {
+  await page.click("#voice-for-box summary");
+  await page.click("#voice-for-add");
+  // The first language joe (the main voice, English) does not speak, with a voice for it.
+  assert.equal(await page.inputValue('.voice-for-row select[aria-label="Language"]'), "ru");
+  assert.equal(await page.inputValue('.voice-for-row select[aria-label="Voice for Russian"]'), "espeak:ru");
+  assert.equal(await page.isVisible("#preset-modified"), true);
+  await page.screenshot({ path: join(shots, "voice-per-language.png") });
+  await drop(["/corpus/jfk.flac"]);
+  await page.waitForSelector("#jobs tbody tr");
+  await page.click("#start");
+  await page.waitForFunction(() => window.__mock.calls.some((c) => c.cmd === "start_job"));
+  const [req] = await calls("start_job");
+  assert.deepEqual(req.request.options.voice_for, { ru: "espeak:ru" });
+  await page.click('button[aria-label="Remove the voice for Russian"]');
+  assert.equal(await page.locator(".voice-for-row").count(), 0);
+  assert.equal(await page.isHidden("#preset-modified"), true);
+  assert.deepEqual(page.errors, []);
+});
+
 test("a re-run served from the transcript cache says so", async () => {
   await drop(["/corpus/jfk.flac"]);
   await page.waitForSelector("#jobs tbody tr");
