@@ -186,6 +186,32 @@ fn an_unknown_voice_lists_the_installed_ones() {
 }
 
 #[test]
+fn a_voice_per_language_must_be_lang_equals_an_installed_voice() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.wav");
+    let convert = |voice_for: &str| {
+        revoice(
+            &[
+                "convert",
+                corpus("jfk.flac").to_str().unwrap(),
+                "-o",
+                out.to_str().unwrap(),
+                "--voice-for",
+                voice_for,
+            ],
+            &[],
+        )
+    };
+    let (ok, stderr) = convert("ru");
+    assert!(!ok);
+    assert!(stderr.contains("is not LANG=VOICE"), "{stderr}");
+    let (ok, stderr) = convert("ru=nobody");
+    assert!(!ok);
+    assert!(stderr.contains("nobody"), "{stderr}");
+    assert!(!out.exists());
+}
+
+#[test]
 fn cuda_without_a_cuda_build_says_so() {
     if cfg!(feature = "cuda") {
         return;

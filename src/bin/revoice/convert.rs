@@ -34,6 +34,11 @@ pub struct ConvertArgs {
     /// [default: en_US-joe-medium].
     #[arg(long)]
     voice: Option<String>,
+    /// The voice for one language, as LANG=VOICE (e.g. ru=espeak:ru); may be repeated.
+    /// Other languages: the voice above if it speaks them, else an installed voice of the
+    /// language, else espeak-ng's.
+    #[arg(long = "voice-for", value_name = "LANG=VOICE", value_parser = parse_voice_for)]
+    voice_for: Vec<(String, String)>,
     /// Whisper model: tiny.en (English only, fastest), base (multilingual) or a .bin path
     /// [default: base].
     #[arg(long)]
@@ -204,6 +209,7 @@ fn resolve_settings(args: &ConvertArgs) -> Result<ConvertSettings, String> {
         ($($field:ident),*) => {$(if let Some(v) = &args.$field { options.$field = v.clone(); })*};
     }
     set!(voice, model, language, chunk_secs, quality, device);
+    options.voice_for.extend(args.voice_for.iter().cloned());
     options.workers = args.workers.or(options.workers);
     options.threads = args.threads.or(options.threads);
     if args.no_cache {
@@ -212,6 +218,15 @@ fn resolve_settings(args: &ConvertArgs) -> Result<ConvertSettings, String> {
     let models = ModelsDir::locate().map_err(|e| e.to_string())?;
     let worker = WorkerCommand::this_exe().map_err(|e| e.to_string())?;
     options.resolve(&models, worker).map_err(|e| e.to_string())
+}
+
+fn parse_voice_for(arg: &str) -> Result<(String, String), String> {
+    match arg.split_once('=') {
+        Some((language, voice)) if !language.trim().is_empty() && !voice.trim().is_empty() => {
+            Ok((language.trim().to_string(), voice.trim().to_string()))
+        }
+        _ => Err(format!("{arg:?} is not LANG=VOICE (e.g. ru=espeak:ru)")),
+    }
 }
 
 /// The user's presets folder; a system without one simply has none.
