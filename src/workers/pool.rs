@@ -393,7 +393,8 @@ async fn spawn_worker(
     Ok(w)
 }
 
-/// Worker stderr (its tracing logs) goes to our log at debug level.
+/// Worker stderr (its tracing logs) goes to our log: its warnings and errors as such (so the
+/// CLI shows them), everything else at debug level.
 async fn forward_logs(
     slot: usize,
     pid: u32,
@@ -402,11 +403,28 @@ async fn forward_logs(
 ) {
     let mut lines = BufReader::new(stderr).lines();
     while let Ok(Some(line)) = lines.next_line().await {
-        debug!(target: "revoice::worker", slot, pid, "{line}");
+        match worker_level(&line) {
+            Some((tracing::Level::ERROR, message)) => {
+                tracing::error!(target: "revoice::worker", slot, pid, "{message}")
+            }
+            Some((tracing::Level::WARN, message)) => {
+                tracing::warn!(target: "revoice::worker", slot, pid, "{message}")
+            }
+            _ => debug!(target: "revoice::worker", slot, pid, "{line}"),
+        }
         if let Ok(mut l) = last.lock() {
             *l = Some(line);
         }
     }
+}
+
+/// The level of a worker's log line ("<time> WARN <message>") and its message.
+fn worker_level(line: &str) -> Option<(tracing::Level, &str)> {
+    let mut parts = line.trim_start().splitn(2, char::is_whitespace);
+    let _time = parts.next()?;
+    let rest = parts.next()?.trim_start();
+    let (level, message) = rest.split_once(char::is_whitespace)?;
+    Some((level.parse().ok()?, message.trim_start()))
 }
 
 /// "1:00.0-2:00.0" for a chunk's 16 kHz sample range.
@@ -421,6 +439,23 @@ pub fn time_range(start: usize, end: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn worker_warnings_keep_their_level() {
+        let warn = "2026-11-21T23:18:32.316877Z  WARN revoice::workers::worker: no stress marks";
+        assert_eq!(
+            worker_level(warn),
+            Some((
+                tracing::Level::WARN,
+                "revoice::workers::worker: no stress marks"
+            ))
+        );
+        assert_eq!(
+            worker_level("2026-11-21T23:18:32Z DEBUG fitted"),
+            Some((tracing::Level::DEBUG, "fitted"))
+        );
+        assert_eq!(worker_level("thread 'main' panicked"), None);
+    }
 
     #[test]
     fn time_ranges_read_as_minutes_and_seconds() {
