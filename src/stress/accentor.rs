@@ -13,7 +13,7 @@ use ort::value::Tensor;
 
 use super::{
     inference_failed, is_cyrillic, is_lower, is_vowel, lower, open_session, softmax_max,
-    StressData, StressError, STRESS_MARK,
+    AccentorData, StressError, STRESS_MARK,
 };
 
 pub struct Accentor {
@@ -35,7 +35,7 @@ struct Prediction {
 }
 
 impl Accentor {
-    pub fn load(path: &Path, data: StressData, threads: usize) -> Result<Self, StressError> {
+    pub fn load(path: &Path, data: AccentorData, threads: usize) -> Result<Self, StressError> {
         let session = open_session(path, threads)?;
         let pad = data.ngrams.len() as i64;
         let ngrams: HashMap<String, i64> = data

@@ -10,10 +10,24 @@ use super::StressError;
 #[derive(Debug, Deserialize)]
 pub struct StressData {
     pub format: u32,
+    #[serde(flatten)]
+    pub accentor: AccentorData,
+    #[serde(flatten)]
+    pub homographs: HomographData,
+}
+
+/// What the n-gram accentor needs.
+#[derive(Debug, Deserialize)]
+pub struct AccentorData {
     /// Character n-grams of the accentor, by embedding row.
     pub ngrams: Vec<String>,
     /// word -> (char index of the stressed vowel, char index of ё or -1).
     pub exceptions: HashMap<String, (i64, i64)>,
+}
+
+/// What the homograph solver needs.
+#[derive(Debug, Deserialize)]
+pub struct HomographData {
     /// word -> its stressed readings.
     pub homographs: HashMap<String, Vec<String>>,
     /// word -> [(stressed reading, phrases that select it)], in the package's order.

@@ -14,7 +14,7 @@ use ort::value::Tensor;
 
 use super::wordpiece::WordPiece;
 use super::{
-    inference_failed, is_lower, lower, open_session, upper, StressData, StressError, STRESS_MARK,
+    inference_failed, is_lower, lower, open_session, upper, HomographData, StressError, STRESS_MARK,
 };
 
 pub struct Homosolver {
@@ -38,13 +38,13 @@ struct Found {
 }
 
 impl Homosolver {
-    pub fn load(path: &Path, data: &StressData, threads: usize) -> Result<Self, StressError> {
+    pub fn load(path: &Path, data: HomographData, threads: usize) -> Result<Self, StressError> {
         Ok(Self {
             path: path.to_path_buf(),
             session: open_session(path, threads)?,
             tokenizer: WordPiece::new(&data.bert),
-            homographs: data.homographs.clone(),
-            phrases: data.phrases.clone(),
+            homographs: data.homographs,
+            phrases: data.phrases,
             half_window: data.window_chars / 2,
             pad: data.bert.pad,
             homo_start: data.bert.homo_start,

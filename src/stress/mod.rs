@@ -24,7 +24,7 @@ use crate::settings::Quality;
 use crate::transcript::Transcript;
 
 pub use accentor::Accentor;
-pub use data::StressData;
+pub use data::{AccentorData, HomographData, StressData};
 pub use homosolver::Homosolver;
 
 /// File names in the models directory.
@@ -98,12 +98,12 @@ impl Stresser {
         let homosolver = match level {
             StressLevel::Homographs => Some(Homosolver::load(
                 &models_dir.join(HOMOSOLVER_FILE),
-                &data,
+                data.homographs,
                 threads,
             )?),
             _ => None,
         };
-        let accentor = Accentor::load(&models_dir.join(ACCENTOR_FILE), data, threads)?;
+        let accentor = Accentor::load(&models_dir.join(ACCENTOR_FILE), data.accentor, threads)?;
         tracing::info!(?level, "stress model loaded");
         Ok(Self {
             level,
