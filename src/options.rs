@@ -116,9 +116,8 @@ impl Options {
         );
         voices.voices_dir = dir.clone();
         for (language, id) in &self.voice_for {
-            voices
-                .by_language
-                .insert(catalog::family(language), find_voice(&dir, id)?.spec);
+            let spec = find_voice(&dir, id)?.spec.speaking(language);
+            voices.by_language.insert(catalog::family(language), spec);
         }
         Ok(ConvertSettings {
             options: self.clone(),

@@ -498,3 +498,38 @@ fn every_catalog_voice_converts_jfk() {
         }
     }
 }
+
+#[test]
+fn kokoro_reads_russian_more_intelligibly_than_espeak() {
+    // Kokoro chosen for Russian reads espeak-ng's Russian phonemes (with the stress marks).
+    let models = models();
+    let dir = models.voices_dir();
+    let round_trip = |voice: &str| {
+        let mut s = settings(1, None);
+        s.options.language = "ru".into();
+        s.options.voice_for = [("ru".to_string(), voice.to_string())].into();
+        s.voices.by_language.insert(
+            "ru".into(),
+            revoice::options::find_voice(&dir, voice)
+                .unwrap()
+                .spec
+                .speaking("ru"),
+        );
+        let out = out_dir()
+            .path()
+            .join(format!("nn.{}.wav", voice.replace(':', "_")));
+        let summary = run(s, &corpus("names_numbers_ru.wav"), &out).0.unwrap();
+        assert_eq!(summary.voices[0].voice, voice);
+        let wer = revoice::wer::wer_in(
+            &transcribe(&corpus("names_numbers_ru.wav"), "ru"),
+            &transcribe(&out, "ru"),
+            "ru",
+        );
+        println!("names_numbers_ru with {voice}: round-trip WER {wer:.3}");
+        wer
+    };
+    let kokoro = round_trip("kokoro:jm_kumo");
+    let espeak = round_trip("espeak:ru");
+    assert!(kokoro < espeak, "kokoro {kokoro} against espeak {espeak}");
+    assert!(kokoro <= 0.8, "{kokoro}");
+}

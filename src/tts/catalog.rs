@@ -26,12 +26,14 @@ pub enum VoiceSpec {
     Espeak {
         language: String,
     },
-    /// Kokoro-82M with the style pack `name` from `pack` (an `.npz` of packs or an `.npy`).
+    /// Kokoro-82M with the style pack `name` from `pack` (an `.npz` of packs or an `.npy`),
+    /// reading espeak-ng's phonemes for `language` (an espeak-ng voice, `en-us` by default).
     Kokoro {
         onnx: PathBuf,
         vocab: PathBuf,
         pack: PathBuf,
         name: String,
+        language: String,
     },
 }
 
@@ -95,15 +97,33 @@ impl VoiceSpec {
                 vocab,
                 pack,
                 name,
+                language,
             } => Box::new(KokoroVoice::load(
+                onnx, vocab, pack, name, language, threads,
+            )?),
+        })
+    }
+
+    /// This voice set to speak `language` (a Whisper code), for a voice chosen for that
+    /// language: Kokoro voices then read that language's phonemes; other voices speak one
+    /// language and stay as they are.
+    pub fn speaking(self, language: &str) -> Self {
+        match self {
+            VoiceSpec::Kokoro {
                 onnx,
                 vocab,
                 pack,
                 name,
-                KOKORO_PHONEMES,
-                threads,
-            )?),
-        })
+                ..
+            } => VoiceSpec::Kokoro {
+                onnx,
+                vocab,
+                pack,
+                name,
+                language: espeak_voice_for(language),
+            },
+            other => other,
+        }
     }
 }
 
@@ -137,8 +157,16 @@ const BUNDLED_NOTES: &str = include_str!("../../assets/voices.toml");
 /// espeak-ng languages the catalog lists by name (any other works as `espeak:<code>`).
 pub const ESPEAK_LISTED: &[&str] = &["en-us", "ru", "de", "fr", "es", "it", "uk", "pl"];
 
-/// espeak-ng voice whose IPA the Kokoro voices read.
+/// espeak-ng voice whose IPA the Kokoro voices read unless chosen for another language.
 const KOKORO_PHONEMES: &str = "en-us";
+
+/// The espeak-ng voice for a Whisper language code (`en` -> `en-us`, others as they are).
+fn espeak_voice_for(language: &str) -> String {
+    match family(language).as_str() {
+        "en" => "en-us".into(),
+        other => other.into(),
+    }
+}
 
 /// Every voice: Piper voices in `dir` (sorted by id), Kokoro's, then espeak-ng's.
 pub fn catalog(dir: &Path) -> Vec<CatalogVoice> {
@@ -228,6 +256,7 @@ pub fn kokoro_voices(dir: &Path) -> Vec<CatalogVoice> {
                     vocab: vocab.clone(),
                     pack,
                     name,
+                    language: KOKORO_PHONEMES.into(),
                 },
             }
         })
@@ -285,6 +314,28 @@ fn sidecar(onnx: &Path) -> Option<Notes> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_kokoro_voice_chosen_for_a_language_reads_its_phonemes() {
+        let kokoro = VoiceSpec::Kokoro {
+            onnx: "k.onnx".into(),
+            vocab: "v.json".into(),
+            pack: "p.npz".into(),
+            name: "jm_kumo".into(),
+            language: "en-us".into(),
+        };
+        match kokoro.speaking("ru") {
+            VoiceSpec::Kokoro { language, name, .. } => {
+                assert_eq!((language.as_str(), name.as_str()), ("ru", "jm_kumo"))
+            }
+            other => panic!("{other:?}"),
+        }
+        let piper = VoiceSpec::Piper {
+            onnx: "joe.onnx".into(),
+        };
+        assert_eq!(piper.clone().speaking("ru"), piper);
+        assert_eq!(espeak_voice_for("en"), "en-us");
+    }
 
     #[test]
     fn lists_piper_voices_with_their_notes_then_espeak() {
