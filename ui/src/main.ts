@@ -93,6 +93,9 @@ function renderVoiceFor() {
     });
     pick.onchange = () => updateVoiceFor(() => (app.voiceFor[language] = pick.value));
     remove.onclick = () => updateVoiceFor(() => delete app.voiceFor[language]);
+    // The panel is narrow: the full names show on hover.
+    lang.title = LANGUAGE_NAMES[language] ?? language;
+    pick.title = voice;
     row.append(lang, pick, remove);
     return row;
   });
