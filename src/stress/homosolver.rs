@@ -14,7 +14,8 @@ use ort::value::Tensor;
 
 use super::wordpiece::WordPiece;
 use super::{
-    inference_failed, is_lower, lower, open_session, upper, HomographData, StressError, STRESS_MARK,
+    inference_failed, is_cyrillic, is_lower, lower, open_session, upper, HomographData,
+    StressError, STRESS_MARK,
 };
 
 pub struct Homosolver {
@@ -125,7 +126,7 @@ impl Homosolver {
 
     /// Every run of Russian letters and `+` that is a known homograph, with its context.
     fn find(&self, chars: &[char]) -> Vec<Found> {
-        let in_word = |c: char| matches!(lower(c), 'а'..='я' | 'ё') || c == STRESS_MARK;
+        let in_word = |c: char| is_cyrillic(c) || c == STRESS_MARK;
         let mut found = Vec::new();
         let mut i = 0;
         while i < chars.len() {

@@ -160,11 +160,12 @@ fn inference_failed(path: &Path) -> impl Fn(ort::Error) -> StressError + Copy + 
 }
 
 /// Whether `c` is a Russian letter in the ranges the Silero code uses (А-Я, а-я, ё, Ё).
-fn is_cyrillic(c: char) -> bool {
+pub(crate) fn is_cyrillic(c: char) -> bool {
     matches!(c, 'А'..='я' | 'ё' | 'Ё')
 }
 
-fn is_vowel(c: char) -> bool {
+/// Whether `c` is a Russian vowel letter, either case.
+pub(crate) fn is_vowel(c: char) -> bool {
     VOWELS.contains(lower(c))
 }
 

@@ -25,7 +25,6 @@ pub use phonemize::{phonemize, PhonemeIdMap};
 pub(crate) use piper::runtime;
 pub use piper::{init_runtime, PiperVoice, SynthesisOptions};
 pub use sample::{sample_sentence, voice_sample};
-pub use stress_marks::strip_marks;
 pub use voices::{list_voices, VoiceInfo};
 
 /// A voice of any engine: text in, mono samples at its rate out.

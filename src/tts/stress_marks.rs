@@ -7,9 +7,8 @@
 use std::ffi::{c_void, CStr, CString};
 
 use super::espeak::ffi;
+use crate::stress::{is_cyrillic, is_vowel, STRESS_MARK};
 
-/// Russian vowel letters.
-const VOWELS: &str = "аоуыэиеяёю";
 /// Vowels in espeak-ng's ASCII phoneme names for Russian.
 const PHONEME_VOWELS: &str = "aAeEiIoOuUyV@8";
 
@@ -28,15 +27,15 @@ pub(super) fn for_voice(text: &str, voice: &str) -> String {
 /// `text` with its marks turned into what espeak-ng reads: explicit phonemes where its own
 /// stress differs, the plain word elsewhere. Caller holds the espeak lock with the voice set.
 pub(super) fn explicit_stress(text: &str) -> String {
-    if !text.contains('+') {
+    if !text.contains(STRESS_MARK) {
         return text.to_string();
     }
     let mut out = String::with_capacity(text.len() * 2);
     let mut word = String::new();
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
-        let mark = c == '+' && chars.peek().is_some_and(|&n| is_vowel_letter(n));
-        if mark || is_letter(c) {
+        let mark = c == STRESS_MARK && chars.peek().is_some_and(|&n| is_vowel(n));
+        if mark || is_cyrillic(c) {
             word.push(c);
             continue;
         }
@@ -53,11 +52,11 @@ pub(super) fn explicit_stress(text: &str) -> String {
 }
 
 /// A '+' is a stress mark only right before a Russian vowel ("2+2" keeps its plus).
-pub fn strip_marks(text: &str) -> String {
+fn strip_marks(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
-        if c == '+' && chars.peek().is_some_and(|&n| is_vowel_letter(n)) {
+        if c == STRESS_MARK && chars.peek().is_some_and(|&n| is_vowel(n)) {
             continue;
         }
         out.push(c);
@@ -65,18 +64,10 @@ pub fn strip_marks(text: &str) -> String {
     out
 }
 
-fn is_letter(c: char) -> bool {
-    matches!(c.to_lowercase().next(), Some('а'..='я' | 'ё'))
-}
-
-fn is_vowel_letter(c: char) -> bool {
-    c.to_lowercase().next().is_some_and(is_vowel)
-}
-
 /// One word of Russian letters and marks.
 fn word_for_espeak(marked: &str) -> String {
-    let plain: String = marked.chars().filter(|&c| c != '+').collect();
-    let Some(mark) = marked.find('+') else {
+    let plain: String = marked.chars().filter(|&c| c != STRESS_MARK).collect();
+    let Some(mark) = marked.find(STRESS_MARK) else {
         return plain;
     };
     let letters: Vec<char> = plain.chars().flat_map(char::to_lowercase).collect();
@@ -175,10 +166,6 @@ fn split_phonemes(p: &str) -> Vec<Token> {
         }
     }
     tokens
-}
-
-fn is_vowel(c: char) -> bool {
-    VOWELS.contains(c)
 }
 
 /// The stressed quality of a vowel letter.
