@@ -3,7 +3,8 @@
 //! The journey of a file, one module per stage:
 //! [`decode`] -> [`resample`] -> [`chunk`] -> [`workers`] (each running [`asr`] -> [`tts`] ->
 //! [`prosody`]) with [`cache`] keeping transcripts -> [`assemble`] -> [`encode`].
-//! [`pipeline`] drives that journey; [`models`] finds and prepares the model files.
+//! [`pipeline`] drives that journey; [`models`] finds and prepares the model files;
+//! [`eval`] measures a finished conversion against its input (`revoice eval`).
 
 pub mod asr;
 pub mod assemble;
@@ -14,6 +15,7 @@ pub mod decode;
 pub mod dirs;
 pub mod encode;
 mod error;
+pub mod eval;
 pub mod memory;
 pub mod models;
 pub mod numbers;

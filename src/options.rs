@@ -10,6 +10,7 @@ use thiserror::Error;
 
 use crate::models::{ModelsDir, ModelsError};
 use crate::pipeline::ConvertSettings;
+use crate::prosody::Prosody;
 use crate::settings::{Device, DeviceError, Quality};
 use crate::tts::{catalog, CatalogVoice, VoicePlan, VoiceSpec};
 
@@ -33,6 +34,8 @@ pub enum OptionsError {
     AmbiguousVoice { wanted: String, matches: String },
     #[error("chunk length {0} s: choose between 5 and 600 seconds")]
     ChunkLength(f64),
+    #[error("{what} {value} semitones: choose between -{MAX_SHIFT} and {MAX_SHIFT}")]
+    Shift { what: &'static str, value: f32 },
     #[error("cannot find the revoice executable to start workers: {0}")]
     WorkerExe(std::io::Error),
 }
@@ -58,6 +61,16 @@ pub struct Options {
     pub threads: Option<usize>,
     pub chunk_secs: f64,
     pub use_cache: bool,
+    /// Word-level timing (`None`: on at normal and high quality, off at fast).
+    pub timing: Option<bool>,
+    /// Melody transfer (`None`: as `timing`).
+    pub melody: Option<bool>,
+    /// Loudness transfer (`None`: as `timing`).
+    pub loudness: Option<bool>,
+    /// Voice transform: pitch shift in semitones.
+    pub pitch_shift: f32,
+    /// Voice transform: formant shift in semitones (negative: larger, deeper voice).
+    pub formant_shift: f32,
 }
 
 impl Default for Options {
@@ -73,6 +86,11 @@ impl Default for Options {
             threads: None,
             chunk_secs: 60.0,
             use_cache: true,
+            timing: None,
+            melody: None,
+            loudness: None,
+            pitch_shift: 0.0,
+            formant_shift: 0.0,
         }
     }
 }
@@ -95,7 +113,22 @@ impl WorkerCommand {
     }
 }
 
+/// Pitch and formant shifts beyond this many semitones are refused (an octave).
+pub const MAX_SHIFT: f32 = 12.0;
+
 impl Options {
+    /// The prosody switches and transforms, defaults filled in from the quality.
+    pub fn prosody(&self) -> Prosody {
+        let on = self.quality != Quality::Fast;
+        Prosody {
+            timing: self.timing.unwrap_or(on),
+            melody: self.melody.unwrap_or(on),
+            loudness: self.loudness.unwrap_or(on),
+            pitch_shift: self.pitch_shift,
+            formant_shift: self.formant_shift,
+        }
+    }
+
     /// Check every choice and find its files; errors say what is wrong and how to fix it.
     pub fn resolve(
         &self,
@@ -104,6 +137,14 @@ impl Options {
     ) -> Result<ConvertSettings, OptionsError> {
         if !(5.0..=600.0).contains(&self.chunk_secs) {
             return Err(OptionsError::ChunkLength(self.chunk_secs));
+        }
+        for (what, value) in [
+            ("pitch shift", self.pitch_shift),
+            ("formant shift", self.formant_shift),
+        ] {
+            if !(-MAX_SHIFT..=MAX_SHIFT).contains(&value) {
+                return Err(OptionsError::Shift { what, value });
+            }
         }
         self.device.use_gpu()?;
         let whisper_model = resolve_model(models, &self.model)?;
@@ -217,6 +258,21 @@ mod tests {
         assert_eq!(o.quality, Quality::High);
         assert_eq!(o.workers, Some(2));
         assert_eq!(o.voice, Options::default().voice);
+    }
+
+    #[test]
+    fn prosody_is_on_unless_fast_and_each_switch_can_be_turned() {
+        let normal = Options::default().prosody();
+        assert!(normal.timing && normal.melody && normal.loudness);
+        let fast = Options {
+            quality: Quality::Fast,
+            ..Options::default()
+        };
+        assert!(!fast.prosody().timing && !fast.prosody().reshapes());
+        let o: Options = toml::from_str("melody = false\npitch_shift = -3.0\n").unwrap();
+        let p = o.prosody();
+        assert!(p.timing && !p.melody && p.loudness);
+        assert_eq!(p.pitch_shift, -3.0);
     }
 
     #[test]

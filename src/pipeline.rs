@@ -16,6 +16,7 @@ use crate::audio::{rescale_pos, Audio};
 use crate::cache::TranscriptCache;
 use crate::chunk::{plan_chunks, Chunk};
 use crate::options::Options;
+use crate::prosody::{loudness, Prosody};
 use crate::settings::{self, Parallelism, Quality};
 use crate::transcript::Transcript;
 use crate::tts::VoicePlan;
@@ -148,6 +149,7 @@ struct Plan {
     decode_settings: DecodeSettings,
     model_id: String,
     quality: Quality,
+    prosody: Prosody,
 }
 
 impl Plan {
@@ -165,6 +167,7 @@ impl Plan {
             decode: self.decode_settings.clone(),
             quality: self.quality,
             transcript: self.cached[i].clone(),
+            prosody: self.prosody,
         };
         ChunkInput {
             job,
@@ -244,13 +247,16 @@ impl Engine {
             input: input.to_path_buf(),
         });
         let t = Instant::now();
-        let rendered = assemble_output(
+        let mut rendered = assemble_output(
             &plan.chunks,
             &outputs,
             plan.speech.samples.len(),
             plan.source.samples.len(),
             plan.source.rate,
         )?;
+        if plan.prosody.loudness {
+            match_input_loudness(&mut rendered, &plan.speech);
+        }
         stages.assemble = t.elapsed().as_secs_f64();
 
         let t = Instant::now();
@@ -330,7 +336,11 @@ impl Engine {
             start: 0,
             end: chunk.end - chunk.start,
         };
-        let converted = assemble_output(&[local], &outputs, local.end, original.len(), rate)?;
+        let mut converted = assemble_output(&[local], &outputs, local.end, original.len(), rate)?;
+        if plan.prosody.loudness {
+            let speech = &plan.speech.samples[chunk.start..chunk.end];
+            match_input_loudness(&mut converted, &Audio::new(speech.to_vec(), ASR_RATE));
+        }
         Ok(Preview {
             input: input.to_path_buf(),
             chunk: index,
@@ -381,6 +391,7 @@ impl Engine {
             decode_settings,
             model_id,
             quality: self.settings.options.quality,
+            prosody: self.settings.options.prosody(),
         })
     }
 
@@ -523,6 +534,21 @@ fn assemble_output(
     Ok(out)
 }
 
+/// Bring the output to the input's integrated loudness, below the peak ceiling.
+fn match_input_loudness(output: &mut Audio, input: &Audio) {
+    let Some(target) = loudness::integrated_lufs(&input.samples, input.rate) else {
+        return;
+    };
+    if let Some(m) = loudness::match_loudness(&mut output.samples, output.rate, target) {
+        tracing::info!(
+            target_lufs = target,
+            gain_db = m.gain_db,
+            limited_db = m.limited_db,
+            "output loudness matched to the input"
+        );
+    }
+}
+
 /// The recognised segments of all chunks, in order, with times in the file.
 fn transcript_lines(outputs: &[ChunkOutput]) -> Vec<TranscriptLine> {
     outputs
@@ -557,7 +583,8 @@ fn check_exists(input: &Path) -> Result<(), Error> {
 }
 
 /// Identifies a model for the cache: its file name and size.
-fn model_id(path: &Path) -> String {
+/// The model as the transcript cache names it: file name and size.
+pub(crate) fn model_id(path: &Path) -> String {
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let name = path
         .file_name()

@@ -12,6 +12,8 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("draft", include_str!("../assets/presets/draft.toml")),
     ("natural", include_str!("../assets/presets/natural.toml")),
     ("best", include_str!("../assets/presets/best.toml")),
+    ("deeper", include_str!("../assets/presets/deeper.toml")),
+    ("lighter", include_str!("../assets/presets/lighter.toml")),
 ];
 
 #[derive(Debug, Error)]
@@ -214,10 +216,13 @@ mod tests {
     #[test]
     fn built_in_presets_parse_and_differ() {
         let presets = built_in().unwrap();
-        assert_eq!(presets.len(), 3);
+        assert_eq!(presets.len(), 5);
         assert!(presets.iter().all(|p| p.built_in));
         assert_eq!(presets[0].options.model, "tiny.en");
         assert_eq!(presets[2].options.quality, Quality::High);
+        // The voice-transform presets: one voice made deeper, one lighter.
+        assert!(presets[3].options.pitch_shift < 0.0 && presets[3].options.formant_shift < 0.0);
+        assert!(presets[4].options.pitch_shift > 0.0 && presets[4].options.formant_shift > 0.0);
     }
 
     #[test]

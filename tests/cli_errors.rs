@@ -240,3 +240,39 @@ fn the_input_is_never_touched() {
     assert_eq!(std::fs::read(&p).unwrap(), before);
     assert!(!dir.path().join("cut.revoiced.wav").exists());
 }
+
+#[test]
+fn eval_of_a_missing_file_says_which() {
+    let (ok, stderr) = revoice(&["eval", "/no/such/input.wav", "/no/such/output.wav"], &[]);
+    assert!(!ok);
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("revoice:"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(
+        lines[0].contains("/no/such/input.wav") && lines[0].contains("not found"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_shift_beyond_an_octave_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.wav");
+    let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/jfk.flac");
+    let (ok, stderr) = revoice(
+        &[
+            "convert",
+            input.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--pitch-shift",
+            "-20",
+        ],
+        &[],
+    );
+    assert!(!ok);
+    assert!(stderr.contains("pitch shift -20 semitones"), "{stderr}");
+    assert!(!out.exists());
+}

@@ -66,6 +66,8 @@ pub enum Kind {
     VoiceConfig,
     Onnxruntime,
     Stress,
+    /// The speaker embedder the evaluator uses.
+    Embedder,
 }
 
 /// How the file is made from its sources.

@@ -5,6 +5,8 @@
 //! synthetic speech is trimmed first, so the words, not the voice's padding, fill the span.
 
 use super::stretch::stretch_to_len;
+use crate::tts::words::{estimate, letters};
+use crate::tts::Spoken;
 
 /// The voice's length scale is kept in this range; the stretch does the rest.
 const MIN_LENGTH_SCALE: f32 = 0.75;
@@ -19,6 +21,18 @@ const CLOSE_ENOUGH: f64 = 0.08;
 pub trait Speaker {
     fn rate(&self) -> u32;
     fn speak(&mut self, text: &str, length_scale: f32) -> Result<Vec<f32>, String>;
+
+    /// Speak `words` and say where each lies (estimated from letters unless the speaker
+    /// knows better).
+    fn speak_words(&mut self, words: &[String], length_scale: f32) -> Result<Spoken, String> {
+        let samples = self.speak(&words.join(" "), length_scale)?;
+        let weights: Vec<usize> = words.iter().map(|w| letters(w)).collect();
+        Ok(Spoken {
+            words: estimate(&samples, self.rate(), &weights),
+            samples,
+            exact: false,
+        })
+    }
 }
 
 /// What fitting did to one segment, for the summary and for tests.
@@ -65,26 +79,86 @@ pub fn fit_segment<S: Speaker>(
     Ok((stretch_to_len(&speech, speaker.rate(), len), info))
 }
 
+/// Speak `words` for a span of `target_len` samples: at the natural pace, then (with
+/// `use_pace`) again at the length scale that brings it closest, as [`fit_segment`] does,
+/// but not stretched: the words' places are returned for word-level timing to use. The
+/// speech is trimmed of its silent ends and the word ranges moved with it.
+pub fn pace_words<S: Speaker>(
+    speaker: &mut S,
+    words: &[String],
+    target_len: usize,
+    use_pace: bool,
+) -> Result<(Spoken, FitInfo), String> {
+    let first = trim_spoken(speaker.speak_words(words, 1.0)?, speaker.rate());
+    let mut info = FitInfo {
+        natural_len: first.samples.len(),
+        length_scale: 1.0,
+        stretch: 1.0,
+    };
+    if first.samples.is_empty() || target_len == 0 {
+        return Ok((first, info));
+    }
+    let ratio = target_len as f64 / first.samples.len() as f64;
+    if !use_pace || (ratio - 1.0).abs() <= CLOSE_ENOUGH {
+        return Ok((first, info));
+    }
+    info.length_scale = (ratio as f32).clamp(MIN_LENGTH_SCALE, MAX_LENGTH_SCALE);
+    let again = trim_spoken(
+        speaker.speak_words(words, info.length_scale)?,
+        speaker.rate(),
+    );
+    Ok((
+        if again.samples.is_empty() {
+            first
+        } else {
+            again
+        },
+        info,
+    ))
+}
+
+fn trim_spoken(spoken: Spoken, rate: u32) -> Spoken {
+    let Some((start, end)) = trim_bounds(&spoken.samples, rate) else {
+        return Spoken::default();
+    };
+    let clamp = |p: usize| p.clamp(start, end) - start;
+    Spoken {
+        words: spoken
+            .words
+            .iter()
+            .map(|w| clamp(w.start)..clamp(w.end))
+            .collect(),
+        samples: spoken.samples[start..end].to_vec(),
+        exact: spoken.exact,
+    }
+}
+
 /// Cut leading and trailing stretches quieter than -45 dB below the clip's peak (10 ms frames),
 /// keeping 20 ms of margin so consonants are not clipped.
 pub fn trim_silence(samples: &[f32], rate: u32) -> Vec<f32> {
+    match trim_bounds(samples, rate) {
+        Some((start, end)) => samples[start..end].to_vec(),
+        None => Vec::new(),
+    }
+}
+
+/// The part [`trim_silence`] keeps; `None` for silence.
+fn trim_bounds(samples: &[f32], rate: u32) -> Option<(usize, usize)> {
     let frame = (rate as usize / 100).max(1);
     let peak = samples.iter().fold(0.0f32, |m, s| m.max(s.abs()));
     if peak <= 0.0 {
-        return Vec::new();
+        return None;
     }
     let threshold = peak * 10f32.powf(-45.0 / 20.0);
     let loud =
         |c: &[f32]| (c.iter().map(|s| s * s).sum::<f32>() / c.len() as f32).sqrt() > threshold;
     let frames: Vec<&[f32]> = samples.chunks(frame).collect();
-    let Some(first) = frames.iter().position(|c| loud(c)) else {
-        return Vec::new();
-    };
+    let first = frames.iter().position(|c| loud(c))?;
     let last = frames.iter().rposition(|c| loud(c)).unwrap_or(first);
     let margin = 2 * frame;
     let start = (first * frame).saturating_sub(margin);
     let end = ((last + 1) * frame + margin).min(samples.len());
-    samples[start..end].to_vec()
+    Some((start, end))
 }
 
 #[cfg(test)]

@@ -17,6 +17,16 @@ pub struct Phrase {
     pub text: String,
     pub start_ms: u64,
     pub end_ms: u64,
+    /// The phrase's words with their times, as spoken (empty when the segment had no word
+    /// times: then the phrase is one piece).
+    pub words: Vec<PhraseWord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhraseWord {
+    pub text: String,
+    pub start_ms: u64,
+    pub end_ms: u64,
 }
 
 /// Split a segment at pauses between its words; a segment without word times is one phrase.
@@ -26,28 +36,92 @@ pub fn split(seg: &Segment) -> Vec<Phrase> {
             text: seg.spoken().trim().to_string(),
             start_ms: seg.start_ms,
             end_ms: seg.end_ms,
+            words: Vec::new(),
         }];
     }
     let mut phrases: Vec<Phrase> = Vec::new();
     let mut prev_end: Option<u64> = None;
     for w in &seg.words {
         let paused = prev_end.is_some_and(|end| w.start_ms >= end + MIN_PAUSE_MS);
+        let word = PhraseWord {
+            text: w.spoken().trim().to_string(),
+            start_ms: w.start_ms,
+            end_ms: w.end_ms,
+        };
         match phrases.last_mut() {
             Some(p) if !paused => {
                 p.text.push(' ');
                 p.text.push_str(w.spoken());
                 p.end_ms = p.end_ms.max(w.end_ms);
+                p.words.push(word);
             }
             _ => phrases.push(Phrase {
                 text: w.spoken().to_string(),
                 start_ms: w.start_ms,
                 end_ms: w.end_ms,
+                words: vec![word],
             }),
         }
         prev_end = Some(w.end_ms);
     }
     phrases.retain(|p| p.end_ms > p.start_ms && p.text.chars().any(char::is_alphanumeric));
+    for p in &mut phrases {
+        p.words.retain(|w| !w.text.is_empty());
+    }
     phrases
+}
+
+/// Whisper's word times (from its timestamp tokens) run from the end of the previous word:
+/// a word after a pause "starts" where the pause does, and ends where the next word starts.
+/// Move each word's start forward and its end back to where the recording is audible
+/// within them: 10 ms frames louder than -25 dB below the segment's loudest and 15 dB above
+/// its noise floor (its 10th-percentile frame). `samples` is
+/// the chunk at `rate`, starting at `chunk_start_ms` of the file. Words with nothing audible
+/// keep their times.
+pub fn snap_to_sound(seg: &mut Segment, samples: &[f32], rate: u32, chunk_start_ms: u64) {
+    let frame = (rate as usize / 100).max(1);
+    let pos =
+        |ms: u64| ((ms.saturating_sub(chunk_start_ms)) as u128 * rate as u128 / 1000) as usize;
+    let energy = |a: usize| {
+        let b = (a + frame).min(samples.len());
+        if b <= a {
+            return 0.0;
+        }
+        samples[a..b].iter().map(|s| s * s).sum::<f32>() / (b - a) as f32
+    };
+    let (s0, s1) = (pos(seg.start_ms), pos(seg.end_ms).min(samples.len()));
+    let mut frames: Vec<f32> = (s0..s1.max(s0)).step_by(frame).map(energy).collect();
+    frames.sort_by(f32::total_cmp);
+    let Some(&peak) = frames.last().filter(|&&p| p > 0.0) else {
+        return;
+    };
+    let floor = frames[frames.len() / 10];
+    let threshold = (peak * 10f32.powf(-25.0 / 10.0)).max(floor * 10f32.powf(15.0 / 10.0));
+    let ms = |p: usize| chunk_start_ms + (p as u64 * 1000 / rate as u64);
+    // A word with nothing audible in its own span was heard later than Whisper says: look
+    // on through the next word's span.
+    let ends: Vec<u64> = seg.words.iter().map(|w| w.end_ms).collect();
+    for (k, w) in seg.words.iter_mut().enumerate() {
+        let reach = ends.get(k + 1).copied().unwrap_or(w.end_ms).max(w.end_ms);
+        let (a, b) = (pos(w.start_ms), pos(w.end_ms).min(samples.len()));
+        let loud = |from: usize, to: usize| -> Vec<usize> {
+            (from..to.max(from))
+                .step_by(frame)
+                .filter(|&p| energy(p) > threshold)
+                .collect()
+        };
+        let mut heard = loud(a, b);
+        if heard.is_empty() {
+            heard = loud(a, pos(reach).min(samples.len()))
+                .into_iter()
+                .take(1)
+                .collect();
+        }
+        if let (Some(&first), Some(&last)) = (heard.first(), heard.last()) {
+            w.start_ms = ms(first).max(w.start_ms);
+            w.end_ms = ms(last + frame).min(w.end_ms).max(w.start_ms);
+        }
+    }
 }
 
 /// Narrow `[start, end)` (sample positions in `samples`, at `rate`) to the part that is
@@ -91,6 +165,14 @@ mod tests {
         }
     }
 
+    fn pw(text: &str, start_ms: u64, end_ms: u64) -> PhraseWord {
+        PhraseWord {
+            text: text.into(),
+            start_ms,
+            end_ms,
+        }
+    }
+
     fn seg(words: Vec<Word>) -> Segment {
         Segment {
             stressed: None,
@@ -117,12 +199,14 @@ mod tests {
                 Phrase {
                     text: "ask not".into(),
                     start_ms: 3_490,
-                    end_ms: 4_300
+                    end_ms: 4_300,
+                    words: vec![pw("ask", 3_490, 4_240), pw("not", 4_240, 4_300)],
                 },
                 Phrase {
                     text: "what your".into(),
                     start_ms: 5_030,
-                    end_ms: 5_740
+                    end_ms: 5_740,
+                    words: vec![pw("what", 5_030, 5_350), pw("your", 5_410, 5_740)],
                 },
             ]
         );
@@ -153,11 +237,40 @@ mod tests {
             vec![Phrase {
                 text: "Hello.".into(),
                 start_ms: 100,
-                end_ms: 900
+                end_ms: 900,
+                words: vec![],
             }]
         );
         let s = seg(vec![w("Hi", 0, 300), w("...", 900, 1_000)]);
         assert_eq!(split(&s).len(), 1);
+    }
+
+    #[test]
+    fn word_times_snap_to_where_the_words_are_heard() {
+        let rate = 16_000;
+        // Sound 0.0-0.5 s and 1.0-1.5 s; Whisper says word 2 runs 0.5-1.5 (from the pause).
+        let mut x = vec![0.0f32; 24_000];
+        for (i, s) in x.iter_mut().enumerate() {
+            if i < 8_000 || (16_000..24_000).contains(&i) {
+                *s = 0.3 * (i as f32 * 0.1).sin();
+            }
+        }
+        let mut s = seg(vec![w("one", 0, 500), w("two", 500, 1_500)]);
+        s.end_ms = 1_500;
+        snap_to_sound(&mut s, &x, rate, 0);
+        assert_eq!((s.words[1].start_ms, s.words[1].end_ms), (1_000, 1_500));
+        assert_eq!(s.words[0].start_ms, 0);
+        // Now the pause splits the phrase.
+        assert_eq!(split(&s).len(), 2);
+        // A word Whisper puts wholly in the pause starts where the sound does.
+        let mut s = seg(vec![
+            w("one", 0, 500),
+            w("two", 500, 900),
+            w("three", 900, 1_500),
+        ]);
+        s.end_ms = 1_500;
+        snap_to_sound(&mut s, &x, rate, 0);
+        assert_eq!(s.words[1].start_ms, 1_000);
     }
 
     #[test]

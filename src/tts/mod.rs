@@ -15,6 +15,7 @@ mod piper;
 mod sample;
 mod stress_marks;
 mod voices;
+pub mod words;
 
 use std::path::PathBuf;
 
@@ -26,6 +27,7 @@ pub(crate) use piper::runtime;
 pub use piper::{init_runtime, PiperVoice, SynthesisOptions};
 pub use sample::{sample_sentence, voice_sample};
 pub use voices::{list_voices, VoiceInfo};
+pub use words::Spoken;
 
 /// A voice of any engine: text in, mono samples at its rate out.
 pub trait Voice: Send {
@@ -36,6 +38,23 @@ pub trait Voice: Send {
     fn language(&self) -> &str;
     /// Speak `text` at `length_scale` (above 1 is slower). Blank text gives no samples.
     fn synthesize(&mut self, text: &str, length_scale: f32) -> Result<Vec<f32>, TtsError>;
+
+    /// Speak `words` (joined by spaces) and say where each one lies in the audio. This
+    /// default estimates it from each word's share of phonemes; voices that know their own
+    /// durations say exactly.
+    fn synthesize_words(
+        &mut self,
+        words: &[String],
+        length_scale: f32,
+    ) -> Result<Spoken, TtsError> {
+        let samples = self.synthesize(&words.join(" "), length_scale)?;
+        let weights = words::phoneme_weights(words, self.language());
+        Ok(Spoken {
+            words: words::estimate(&samples, self.sample_rate(), &weights),
+            samples,
+            exact: false,
+        })
+    }
 }
 
 /// Everything that can go wrong while loading a voice or synthesising speech.

@@ -230,20 +230,31 @@ impl PhonemeIdMap {
 
     /// Phoneme ids for one sentence: `^ _ (id _)* $`. Phonemes missing from the map are skipped.
     pub fn ids(&self, phonemes: &str) -> Vec<i64> {
+        self.ids_with_owners(phonemes).0
+    }
+
+    /// [`PhonemeIdMap::ids`], with the index of the character of `phonemes` each id stands
+    /// for (`None` for the sentence marks and pads).
+    pub fn ids_with_owners(&self, phonemes: &str) -> (Vec<i64>, Vec<Option<usize>>) {
         let mut ids = Vec::with_capacity(phonemes.len() * 2 + 3);
-        ids.extend_from_slice(&self.bos);
-        ids.extend_from_slice(&self.pad);
-        for c in phonemes.chars() {
+        let mut owners = Vec::with_capacity(phonemes.len() * 2 + 3);
+        let mut push = |ids: &mut Vec<i64>, part: &[i64], owner: Option<usize>| {
+            ids.extend_from_slice(part);
+            owners.extend(std::iter::repeat_n(owner, part.len()));
+        };
+        push(&mut ids, &self.bos, None);
+        push(&mut ids, &self.pad, None);
+        for (i, c) in phonemes.chars().enumerate() {
             match self.map.get(&c) {
                 Some(id) => {
-                    ids.extend_from_slice(id);
-                    ids.extend_from_slice(&self.pad);
+                    push(&mut ids, id, Some(i));
+                    push(&mut ids, &self.pad, None);
                 }
                 None => tracing::debug!(phoneme = %c, "phoneme not in the voice's map; skipped"),
             }
         }
-        ids.extend_from_slice(&self.eos);
-        ids
+        push(&mut ids, &self.eos, None);
+        (ids, owners)
     }
 }
 

@@ -10,7 +10,7 @@ use ort::value::Tensor;
 use serde::Deserialize;
 
 use super::phonemize::{phonemize, PhonemeIdMap};
-use super::TtsError;
+use super::{Spoken, TtsError};
 
 static RUNTIME: OnceLock<Environment> = OnceLock::new();
 static RUNTIME_INIT: Mutex<()> = Mutex::new(());
@@ -170,6 +170,8 @@ pub struct PiperVoice {
     session: Session,
     /// Whether the graph takes a speaker id (`sid`, multi-speaker voices).
     takes_speaker: bool,
+    /// Whether the session also returns each phoneme id's duration (see [`with_durations`]).
+    gives_durations: bool,
     options: SynthesisOptions,
 }
 
@@ -196,7 +198,7 @@ impl PiperVoice {
                 reason,
             }
         })?;
-        let session = open_session(onnx, threads.max(1))?;
+        let (session, gives_durations) = open_with_durations(onnx, threads.max(1))?;
         let takes_speaker = session.inputs().iter().any(|i| i.name() == "sid");
         tracing::info!(
             voice = %onnx.display(),
@@ -215,6 +217,7 @@ impl PiperVoice {
             ids,
             session,
             takes_speaker,
+            gives_durations,
             options: SynthesisOptions::default(),
         })
     }
@@ -263,13 +266,80 @@ impl PiperVoice {
             }
             let ids = self.ids.ids(phonemes);
             tracing::debug!(%phonemes, ids = ids.len(), "synthesising sentence");
-            audio.extend(self.infer(ids, options)?);
+            audio.extend(self.infer(ids, options)?.0);
         }
         Ok(audio)
     }
 
+    /// Speak `words` and say where each lies, from the voice's own phoneme durations when
+    /// its graph gives them (else estimated, as any voice).
+    pub fn synthesize_words(
+        &mut self,
+        words: &[String],
+        length_scale: f32,
+    ) -> Result<Spoken, TtsError> {
+        let options = SynthesisOptions {
+            length_scale,
+            ..self.options
+        };
+        options.validate()?;
+        let language = self.config.espeak.voice.clone();
+        let sentences = phonemize(&words.join(" "), &language)?;
+        let silence = (options.sentence_silence_s * self.sample_rate() as f32) as usize;
+        let mut samples = Vec::new();
+        // One span per phoneme word (space-separated IPA), over all sentences.
+        let mut spans = Vec::new();
+        let mut exact = self.gives_durations;
+        for (i, phonemes) in sentences.iter().enumerate() {
+            if i > 0 {
+                samples.resize(samples.len() + silence, 0.0);
+            }
+            let (ids, owners) = self.ids.ids_with_owners(phonemes);
+            let (audio, durations) = self.infer(ids, &options)?;
+            let word_of = word_index(phonemes);
+            match durations {
+                Some(d) if d.len() == owners.len() && exact => {
+                    let hop = audio.len() as f64 / d.iter().sum::<f32>().max(1.0) as f64;
+                    spans.extend(phoneme_word_spans(
+                        &d,
+                        &owners,
+                        &word_of,
+                        hop,
+                        samples.len(),
+                    ));
+                }
+                _ => exact = false,
+            }
+            samples.extend(audio);
+        }
+        let total = spans.len();
+        let counts = if exact {
+            super::words::phoneme_words_per_word(words, &language, total)?
+        } else {
+            None
+        };
+        let words = match counts {
+            Some(counts) => super::words::group(&spans, &counts),
+            None => {
+                exact = false;
+                let weights = super::words::phoneme_weights(words, &language);
+                super::words::estimate(&samples, self.sample_rate(), &weights)
+            }
+        };
+        Ok(Spoken {
+            samples,
+            words,
+            exact,
+        })
+    }
+
     /// Runs the graph on one sentence's phoneme ids.
-    fn infer(&mut self, ids: Vec<i64>, options: &SynthesisOptions) -> Result<Vec<f32>, TtsError> {
+    /// With the durations (in frames, one per id) when the session gives them.
+    fn infer(
+        &mut self,
+        ids: Vec<i64>,
+        options: &SynthesisOptions,
+    ) -> Result<(Vec<f32>, Option<Vec<f32>>), TtsError> {
         let onnx = self.onnx.clone();
         let inference_error = |source: ort::Error| TtsError::Inference {
             path: onnx.clone(),
@@ -290,21 +360,128 @@ impl PiperVoice {
         let (_, samples) = outputs[0]
             .try_extract_tensor::<f32>()
             .map_err(inference_error)?;
-        Ok(samples.iter().map(|s| s.clamp(-1.0, 1.0)).collect())
+        let samples = samples.iter().map(|s| s.clamp(-1.0, 1.0)).collect();
+        let durations = if self.gives_durations && outputs.len() > 1 {
+            let (_, d) = outputs[1]
+                .try_extract_tensor::<f32>()
+                .map_err(inference_error)?;
+            Some(d.to_vec())
+        } else {
+            None
+        };
+        Ok((samples, durations))
     }
 }
 
-pub(super) fn open_session(onnx: &Path, threads: usize) -> Result<Session, TtsError> {
+/// The tensor of a Piper (VITS) graph that holds each phoneme id's duration in frames: the
+/// `ceil` of the duration predictor's output. Standard Piper exports all name it so.
+const DURATIONS_TENSOR: &[u8] = b"/Ceil_output_0";
+
+/// Open a Piper voice so that the session also returns its phoneme durations: the graph is
+/// read into memory and the durations tensor is declared an output of it. That takes only
+/// bytes appended to the file's protobuf (a second `graph` field holding one `output`,
+/// which protobuf merges into the first). Voices without that tensor, or any failure,
+/// open as they are: durations are then estimated.
+fn open_with_durations(onnx: &Path, threads: usize) -> Result<(Session, bool), TtsError> {
+    let bytes = std::fs::read(onnx).map_err(|source| TtsError::ConfigRead {
+        path: onnx.to_path_buf(),
+        source,
+    })?;
+    if bytes
+        .windows(DURATIONS_TENSOR.len())
+        .any(|w| w == DURATIONS_TENSOR)
+    {
+        let mut with_output = bytes;
+        with_output.extend(durations_output(DURATIONS_TENSOR));
+        match builder(onnx, threads)?.commit_from_memory(&with_output) {
+            Ok(session) if session.outputs().len() == 2 => return Ok((session, true)),
+            Ok(_) => tracing::debug!("durations output not taken; estimating word times"),
+            Err(e) => {
+                tracing::debug!(error = %e, "durations output not taken; estimating word times")
+            }
+        }
+    }
+    Ok((open_session(onnx, threads)?, false))
+}
+
+/// Protobuf bytes of `ModelProto { graph: GraphProto { output: [ValueInfoProto { name }] } }`.
+fn durations_output(name: &[u8]) -> Vec<u8> {
+    fn field(number: u8, payload: &[u8]) -> Vec<u8> {
+        let mut out = vec![(number << 3) | 2];
+        let mut len = payload.len();
+        loop {
+            let byte = (len & 0x7f) as u8;
+            len >>= 7;
+            if len == 0 {
+                out.push(byte);
+                break;
+            }
+            out.push(byte | 0x80);
+        }
+        out.extend_from_slice(payload);
+        out
+    }
+    // ValueInfoProto.name = 1, GraphProto.output = 12, ModelProto.graph = 7.
+    field(7, &field(12, &field(1, name)))
+}
+
+/// Which phoneme word (space-separated) each character of `phonemes` belongs to.
+fn word_index(phonemes: &str) -> Vec<usize> {
+    let mut word = 0usize;
+    let mut prev_space = true;
+    phonemes
+        .chars()
+        .map(|c| {
+            if c == ' ' {
+                prev_space = true;
+                return word.saturating_sub(1);
+            }
+            if prev_space {
+                word += 1;
+                prev_space = false;
+            }
+            word - 1
+        })
+        .collect()
+}
+
+/// Sample spans of the phoneme words of one sentence from per-id `durations` (frames) and
+/// the character each id stands for (`owners`, `None` for BOS/EOS/pads), `hop` samples a
+/// frame, shifted by `offset`. Pads count with the phoneme before them.
+fn phoneme_word_spans(
+    durations: &[f32],
+    owners: &[Option<usize>],
+    word_of: &[usize],
+    hop: f64,
+    offset: usize,
+) -> Vec<std::ops::Range<usize>> {
+    let mut spans: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut frames = 0.0f64;
+    let mut current: Option<usize> = None;
+    let at = |frames: f64| offset + (frames * hop).round() as usize;
+    for (d, owner) in durations.iter().zip(owners) {
+        let word = owner.and_then(|c| word_of.get(c).copied());
+        if let Some(w) = word {
+            if current != Some(w) && w >= spans.len() {
+                spans.push(at(frames)..at(frames));
+                current = Some(w);
+            }
+        }
+        frames += *d as f64;
+        if let Some(last) = spans.last_mut() {
+            if current.is_some() && word.is_none_or(|w| Some(w) == current) {
+                last.end = at(frames);
+            }
+        }
+    }
+    spans
+}
+
+fn builder(onnx: &Path, threads: usize) -> Result<ort::session::builder::SessionBuilder, TtsError> {
     let model_error = |source: ort::Error| TtsError::ModelLoad {
         path: onnx.to_path_buf(),
         source,
     };
-    if !onnx.is_file() {
-        return Err(TtsError::ConfigRead {
-            path: onnx.to_path_buf(),
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, "voice model not found"),
-        });
-    }
     Session::builder(runtime()?)
         .map_err(model_error)?
         .with_optimization_level(GraphOptimizationLevel::Level3)
@@ -312,9 +489,22 @@ pub(super) fn open_session(onnx: &Path, threads: usize) -> Result<Session, TtsEr
         .with_intra_threads(threads)
         .map_err(|e| model_error(e.into()))?
         .with_inter_threads(1)
-        .map_err(|e| model_error(e.into()))?
+        .map_err(|e| model_error(e.into()))
+}
+
+pub(super) fn open_session(onnx: &Path, threads: usize) -> Result<Session, TtsError> {
+    if !onnx.is_file() {
+        return Err(TtsError::ConfigRead {
+            path: onnx.to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "voice model not found"),
+        });
+    }
+    builder(onnx, threads)?
         .commit_from_file(onnx)
-        .map_err(model_error)
+        .map_err(|source| TtsError::ModelLoad {
+            path: onnx.to_path_buf(),
+            source,
+        })
 }
 
 impl super::Voice for PiperVoice {
@@ -332,6 +522,14 @@ impl super::Voice for PiperVoice {
 
     fn synthesize(&mut self, text: &str, length_scale: f32) -> Result<Vec<f32>, TtsError> {
         PiperVoice::synthesize(self, text, length_scale)
+    }
+
+    fn synthesize_words(
+        &mut self,
+        words: &[String],
+        length_scale: f32,
+    ) -> Result<Spoken, TtsError> {
+        PiperVoice::synthesize_words(self, words, length_scale)
     }
 }
 
@@ -453,5 +651,54 @@ mod tests {
             first == other_session,
             "another session gave different samples"
         );
+    }
+
+    #[test]
+    fn the_voice_says_where_each_word_is() {
+        let Some(mut voice) = test_voice() else {
+            return;
+        };
+        assert!(
+            voice.gives_durations,
+            "joe's graph gives its phoneme durations"
+        );
+        let words: Vec<String> = "Ask not what your country can do, in 1961."
+            .split_whitespace()
+            .map(String::from)
+            .collect();
+        let spoken = voice.synthesize_words(&words, 1.0).expect("synthesis");
+        assert!(spoken.exact, "durations came from the model");
+        assert_eq!(spoken.words.len(), words.len());
+        // In order, without overlap, covering the audio up to its end.
+        for pair in spoken.words.windows(2) {
+            assert!(
+                pair[0].end <= pair[1].start && pair[0].start < pair[0].end,
+                "{pair:?}"
+            );
+        }
+        let last = spoken.words.last().unwrap();
+        assert!(spoken.samples.len() - last.end < voice.sample_rate() as usize / 5);
+        // The same audio as plain synthesis: asking for durations changes nothing heard.
+        assert_eq!(
+            spoken.samples,
+            voice.synthesize(&words.join(" "), 1.0).unwrap()
+        );
+        // "1961" is several spoken words and the longest span.
+        let longest = spoken.words.iter().map(|w| w.len()).max().unwrap();
+        assert_eq!(last.len(), longest);
+    }
+
+    #[test]
+    fn the_durations_output_is_plain_protobuf() {
+        // graph (7) { output (12) { name (1) = "ab" } }
+        assert_eq!(
+            durations_output(b"ab"),
+            vec![0x3a, 6, 0x62, 4, 0x0a, 2, b'a', b'b']
+        );
+        let long = durations_output(&[b'x'; 200]);
+        // Lengths past 127 take two varint bytes: 206 = 0xce 0x01.
+        assert_eq!(&long[..3], &[0x3a, 0xce, 0x01]);
+        assert_eq!(long.len(), 3 + 206);
+        assert_eq!(word_index("ab cd,e f"), vec![0, 0, 0, 1, 1, 1, 1, 1, 2]);
     }
 }

@@ -23,7 +23,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use crate::asr::DecodeSettings;
 use crate::transcript::Transcript;
 
-pub const PROTOCOL_VERSION: u32 = 4;
+pub const PROTOCOL_VERSION: u32 = 5;
 
 /// Frames larger than this are refused: a corrupted length must not allocate gigabytes.
 const MAX_FRAME: usize = 1 << 30;
@@ -52,6 +52,8 @@ pub struct ChunkJob {
     pub quality: crate::settings::Quality,
     /// A transcript from the cache: when present the worker skips recognition.
     pub transcript: Option<Transcript>,
+    /// Prosody transfer and voice transforms.
+    pub prosody: crate::prosody::Prosody,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -190,6 +192,11 @@ mod tests {
             },
             quality: crate::settings::Quality::High,
             transcript: None,
+            prosody: crate::prosody::Prosody {
+                timing: true,
+                pitch_shift: -2.5,
+                ..Default::default()
+            },
         });
         let samples = vec![0.5f32, -0.25, 1.0e-7, -1.0];
         let mut wire = Vec::new();

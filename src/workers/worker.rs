@@ -23,8 +23,9 @@ use super::protocol::{
 use crate::asr::{Recognizer, ASR_RATE};
 use crate::assemble::Timeline;
 use crate::audio::rescale_pos;
-use crate::prosody::fit::{fit_segment, Speaker};
-use crate::prosody::phrases;
+use crate::prosody::fit::{fit_segment, pace_words, Speaker};
+use crate::prosody::shape::{shape, Original};
+use crate::prosody::{align, loudness, melody, phrases, pitch, Prosody};
 use crate::settings::Quality;
 use crate::stress::{StressLevel, Stresser};
 use crate::transcript::Transcript;
@@ -56,6 +57,8 @@ pub struct Worker {
     /// Set when the stress model could not be loaded: warned once, then speech goes on
     /// unstressed.
     stress_unavailable: bool,
+    /// The pitch range of each language's voice, measured the first time melody transfer needs it.
+    ranges: HashMap<String, Option<melody::Range>>,
 }
 
 /// The voice as a [`Speaker`] that keeps count of the time spent synthesising, so fitting
@@ -74,6 +77,19 @@ impl Speaker for TimedVoice<'_> {
         let out = self
             .voice
             .synthesize(text, length_scale)
+            .map_err(|e| e.to_string());
+        self.spent += t.elapsed();
+        out
+    }
+    fn speak_words(
+        &mut self,
+        words: &[String],
+        length_scale: f32,
+    ) -> Result<crate::tts::Spoken, String> {
+        let t = Instant::now();
+        let out = self
+            .voice
+            .synthesize_words(words, length_scale)
             .map_err(|e| e.to_string());
         self.spent += t.elapsed();
         out
@@ -106,6 +122,7 @@ impl Worker {
             stress_dir: setup.stress_dir.clone(),
             stresser: None,
             stress_unavailable: false,
+            ranges: HashMap::new(),
         })
     }
 
@@ -160,12 +177,29 @@ impl Worker {
         let chunk_start = rescale_pos(job.start, ASR_RATE, rate);
         let chunk_len = rescale_pos(job.end, ASR_RATE, rate) - chunk_start;
         let mut timeline = Timeline::silent(chunk_len, rate);
-        let phrases = transcript.segments.iter().flat_map(|s| {
-            let language = s.language_or(&transcript.language).to_string();
-            phrases::split(s)
-                .into_iter()
-                .map(move |p| (language.clone(), p))
-        });
+        let prosody = job.prosody;
+        // The speaker's pitch over the chunk and its range, for melody transfer.
+        let t = Instant::now();
+        let speaker = if prosody.melody {
+            let track = pitch::track(samples, ASR_RATE);
+            melody::Range::of(&track).map(|range| (track, range))
+        } else {
+            None
+        };
+        millis.fit += t.elapsed().as_millis() as u64;
+        let offset_ms = job.start as u64 * 1000 / ASR_RATE as u64;
+        let phrases: Vec<(String, phrases::Phrase)> = transcript
+            .segments
+            .iter()
+            .flat_map(|s| {
+                let language = s.language_or(&transcript.language).to_string();
+                let mut heard = s.clone();
+                phrases::snap_to_sound(&mut heard, samples, ASR_RATE, offset_ms);
+                phrases::split(&heard)
+                    .into_iter()
+                    .map(move |p| (language.clone(), p))
+            })
+            .collect();
         for (language, phrase) in phrases {
             // The phrase on the 16 kHz chunk, tightened to where it is audible...
             let at = |ms: u64| ms_to_pos(ms, ASR_RATE).saturating_sub(job.start);
@@ -178,6 +212,11 @@ impl Worker {
                 continue;
             }
             let t = Instant::now();
+            let voice_range = if prosody.melody {
+                self.voice_range(&language)?
+            } else {
+                None
+            };
             let voice = self.voice_for(&language)?;
             let use_ = VoiceUse {
                 language,
@@ -187,20 +226,25 @@ impl Worker {
                 used.push(use_);
             }
             // The span in the voice's own samples (its rate may differ from the chunk's).
-            let target = rescale_pos(end - start, rate, voice.sample_rate());
+            let vrate = voice.sample_rate();
+            let target = rescale_pos(end - start, rate, vrate);
             let mut voice = TimedVoice {
                 voice,
                 spent: Default::default(),
             };
-            let (clip, fit) = fit_segment(
-                &mut voice,
-                &phrase.text,
+            let context = PhraseContext {
+                original: &samples[a..b],
                 target,
-                job.quality != Quality::Fast,
-            )?;
+                use_pace: job.quality != Quality::Fast,
+                prosody: &prosody,
+                melody: speaker.as_ref().map(|(track, range)| {
+                    (track, melody::frame_at(a as f64 / ASR_RATE as f64), *range)
+                }),
+                voice_range,
+            };
+            let clip = speak_phrase(&mut voice, &phrase, &context)?;
             let synthesis = voice.spent;
-            let clip = to_rate(clip, voice.voice.sample_rate(), rate)?;
-            debug!(phrase = %phrase.text, ?fit, "fitted");
+            let clip = to_rate(clip, vrate, rate)?;
             millis.synthesis += synthesis.as_millis() as u64;
             millis.fit += t.elapsed().saturating_sub(synthesis).as_millis() as u64;
             timeline.place(start, &clip);
@@ -240,6 +284,22 @@ impl Worker {
         }
     }
 
+    /// The pitch range of the voice for `language`: measured once per language on its sample
+    /// sentence. `None` when the voice has too little voiced speech to tell.
+    fn voice_range(&mut self, language: &str) -> Result<Option<melody::Range>, String> {
+        if let Some(range) = self.ranges.get(language) {
+            return Ok(*range);
+        }
+        let voice = self.voice_for(language)?;
+        let id = voice.id().to_string();
+        let text = crate::tts::sample_sentence(voice.language());
+        let speech = voice.synthesize(text, 1.0).map_err(|e| e.to_string())?;
+        let range = melody::Range::of(&pitch::track(&speech, voice.sample_rate()));
+        debug!(voice = %id, ?range, "voice pitch range");
+        self.ranges.insert(language.to_string(), range);
+        Ok(range)
+    }
+
     /// The loaded voice for `language`, loading it on first use.
     fn voice_for(&mut self, language: &str) -> Result<&mut (dyn Voice + 'static), String> {
         let spec = self
@@ -257,6 +317,69 @@ impl Worker {
         };
         Ok(&mut **voice)
     }
+}
+
+/// What a phrase is spoken for: the original it stands in for (16 kHz, its audible span),
+/// the span's length in the voice's samples, and how to shape it.
+struct PhraseContext<'a> {
+    original: &'a [f32],
+    target: usize,
+    use_pace: bool,
+    prosody: &'a Prosody,
+    /// The speaker's pitch track over the chunk, the span's first frame in it, the range.
+    melody: Option<(&'a pitch::PitchTrack, usize, melody::Range)>,
+    voice_range: Option<melody::Range>,
+}
+
+/// Speak one phrase for its span. With prosody transfer or a voice transform: the words
+/// with their places, aligned to the speaker's and shaped (`prosody::shape`); otherwise the
+/// phrase fitted to the span as a whole, with the loudness contour if asked.
+fn speak_phrase(
+    voice: &mut TimedVoice,
+    phrase: &phrases::Phrase,
+    c: &PhraseContext,
+) -> Result<Vec<f32>, String> {
+    let vrate = voice.rate();
+    if !c.prosody.reshapes() {
+        let (mut clip, fit) = fit_segment(voice, &phrase.text, c.target, c.use_pace)?;
+        debug!(phrase = %phrase.text, ?fit, "fitted");
+        if c.prosody.loudness && c.target > 0 {
+            let covered = (c.original.len() * clip.len() / c.target).min(c.original.len());
+            loudness::carry_contour(&mut clip, &c.original[..covered], ASR_RATE);
+        }
+        return Ok(clip);
+    }
+    let words: Vec<String> = if phrase.words.is_empty() {
+        vec![phrase.text.clone()]
+    } else {
+        phrase.words.iter().map(|w| w.text.clone()).collect()
+    };
+    let (spoken, fit) = pace_words(voice, &words, c.target, c.use_pace)?;
+    debug!(phrase = %phrase.text, ?fit, exact = spoken.exact, "paced");
+    // Where the speaker said each word (voice samples from the span's start), found by
+    // aligning the synthetic speech to the original. Only for a voice that knows where its
+    // own words are: with estimated word places (espeak-ng, Kokoro) moving words about
+    // costs more words than it gains (lecture_ru with espeak:ru: round-trip WER 0.95
+    // against 0.69 phrase by phrase), so those are timed phrase by phrase.
+    let words = if c.prosody.timing && spoken.exact && spoken.words.len() == phrase.words.len() {
+        align::word_starts(c.original, ASR_RATE, &spoken, vrate).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let original = Original {
+        samples: c.original,
+        rate: ASR_RATE,
+        words,
+        melody: c.melody,
+    };
+    shape(
+        &spoken,
+        vrate,
+        c.target,
+        &original,
+        c.voice_range,
+        c.prosody,
+    )
 }
 
 /// A clip spoken at `from` Hz, at `to` Hz (voices of other rates join the chunk's timeline).

@@ -59,7 +59,28 @@ function readOptions(): Options {
     threads: num("threads"),
     chunk_secs: Number(($("chunk-secs") as HTMLInputElement).value) || 60,
     use_cache: ($("use-cache") as HTMLSelectElement).value === "true",
+    timing: readSwitch("timing"),
+    melody: readSwitch("melody"),
+    loudness: readSwitch("loudness"),
+    pitch_shift: readShift("pitch-shift"),
+    formant_shift: readShift("formant-shift"),
   };
+}
+
+/** An Auto/On/Off select as the engine's optional switch (Auto: by quality). */
+function readSwitch(id: string): boolean | null {
+  const v = ($(id) as HTMLSelectElement).value;
+  return v === "auto" ? null : v === "on";
+}
+
+function writeSwitch(id: string, v: boolean | null | undefined) {
+  ($(id) as HTMLSelectElement).value = v == null ? "auto" : v ? "on" : "off";
+}
+
+/** Semitones, kept within the engine's ±12. */
+function readShift(id: string): number {
+  const v = Number(($(id) as HTMLInputElement).value);
+  return Number.isFinite(v) ? Math.max(-12, Math.min(12, v)) : 0;
 }
 
 /** Languages offered in "Voice per language", by Whisper code. */
@@ -137,6 +158,11 @@ function writeOptions(o: Options) {
   ($("threads") as HTMLInputElement).value = o.threads == null ? "" : String(o.threads);
   ($("chunk-secs") as HTMLInputElement).value = String(o.chunk_secs);
   ($("use-cache") as HTMLSelectElement).value = String(o.use_cache);
+  writeSwitch("timing", o.timing);
+  writeSwitch("melody", o.melody);
+  writeSwitch("loudness", o.loudness);
+  ($("pitch-shift") as HTMLInputElement).value = String(o.pitch_shift ?? 0);
+  ($("formant-shift") as HTMLInputElement).value = String(o.formant_shift ?? 0);
 }
 
 function selectedPreset(): PresetEntry | undefined {

@@ -105,6 +105,26 @@ test("presets fill the controls and a changed control marks the preset modified"
   assert.deepEqual(page.errors, []);
 });
 
+test("prosody switches and voice transforms come from presets and reach the engine", async () => {
+  await page.selectOption("#preset", "Deeper voice");
+  assert.equal(await page.inputValue("#pitch-shift"), "-3");
+  assert.equal(await page.inputValue("#formant-shift"), "-2");
+  assert.equal(await page.inputValue("#melody"), "auto");
+  await page.selectOption("#melody", "off");
+  assert.equal(await page.isVisible("#preset-modified"), true);
+  await drop(["/corpus/jfk.flac"]);
+  await page.waitForSelector("#jobs tbody tr");
+  await page.click("#start");
+  const [req] = await calls("start_job");
+  const o = req.request.options;
+  assert.deepEqual(
+    [o.timing, o.melody, o.loudness, o.pitch_shift, o.formant_shift],
+    [null, false, null, -3, -2],
+  );
+  await page.screenshot({ path: "tests/screenshots/prosody-controls.png", fullPage: true });
+  assert.deepEqual(page.errors, []);
+});
+
 test("dropped files join the queue with their length and format; bad ones say why", async () => {
   await drop(["/corpus/jfk.flac", "/corpus/lecture_en.wav", "/tmp/notes.wav"]);
   await page.waitForSelector("#jobs tbody tr:nth-child(3)");

@@ -62,6 +62,23 @@ pub struct ConvertArgs {
     /// auto, cpu or cuda [default: auto].
     #[arg(long, value_enum)]
     device: Option<Device>,
+    /// Word-level timing: each word where the speaker said it [default: on, off at fast].
+    #[arg(long, value_name = "on|off", value_parser = parse_switch)]
+    timing: Option<bool>,
+    /// Melody transfer: the speaker's intonation in the voice's range [default: as timing].
+    #[arg(long, value_name = "on|off", value_parser = parse_switch)]
+    melody: Option<bool>,
+    /// Loudness transfer: the speaker's energy contour and overall loudness
+    /// [default: as timing].
+    #[arg(long, value_name = "on|off", value_parser = parse_switch)]
+    loudness: Option<bool>,
+    /// Shift the voice's pitch by this many semitones (-12..12) [default: 0].
+    #[arg(long, value_name = "SEMITONES", allow_hyphen_values = true)]
+    pitch_shift: Option<f32>,
+    /// Shift the voice's formants by this many semitones (-12..12; below 0 sounds larger,
+    /// above 0 smaller) [default: 0].
+    #[arg(long, value_name = "SEMITONES", allow_hyphen_values = true)]
+    formant_shift: Option<f32>,
     /// Recognise again even when the transcript cache has the chunk.
     #[arg(long)]
     no_cache: bool,
@@ -208,7 +225,19 @@ fn resolve_settings(args: &ConvertArgs) -> Result<ConvertSettings, String> {
     macro_rules! set {
         ($($field:ident),*) => {$(if let Some(v) = &args.$field { options.$field = v.clone(); })*};
     }
-    set!(voice, model, language, chunk_secs, quality, device);
+    set!(
+        voice,
+        model,
+        language,
+        chunk_secs,
+        quality,
+        device,
+        pitch_shift,
+        formant_shift
+    );
+    options.timing = args.timing.or(options.timing);
+    options.melody = args.melody.or(options.melody);
+    options.loudness = args.loudness.or(options.loudness);
     options.voice_for.extend(args.voice_for.iter().cloned());
     options.workers = args.workers.or(options.workers);
     options.threads = args.threads.or(options.threads);
@@ -218,6 +247,14 @@ fn resolve_settings(args: &ConvertArgs) -> Result<ConvertSettings, String> {
     let models = ModelsDir::locate().map_err(|e| e.to_string())?;
     let worker = WorkerCommand::this_exe().map_err(|e| e.to_string())?;
     options.resolve(&models, worker).map_err(|e| e.to_string())
+}
+
+fn parse_switch(arg: &str) -> Result<bool, String> {
+    match arg {
+        "on" | "true" | "yes" => Ok(true),
+        "off" | "false" | "no" => Ok(false),
+        _ => Err(format!("{arg:?}: say on or off")),
+    }
 }
 
 fn parse_voice_for(arg: &str) -> Result<(String, String), String> {

@@ -2,6 +2,7 @@
 //! starts conversions and shows progress; all the work is in the `revoice` library.
 
 mod convert;
+mod eval;
 mod progress;
 
 use std::process::ExitCode;
@@ -26,6 +27,9 @@ struct Cli {
 enum Command {
     /// Convert recordings into another voice.
     Convert(Box<convert::ConvertArgs>),
+    /// Measure a conversion against its input (docs/quality.md): round-trip WER, word
+    /// timing, melody, loudness, speaker similarity, clipping and joins.
+    Eval(Box<eval::EvalArgs>),
     /// List the presets (built-in and your own).
     Presets,
     /// List the installed voices.
@@ -58,6 +62,7 @@ fn main() -> ExitCode {
     init_logging(&cli.log);
     let result = match cli.command {
         Command::Convert(args) => convert::run(*args),
+        Command::Eval(args) => eval::run(*args),
         Command::Presets => convert::list_presets(),
         Command::Voices { json } => convert::list_voices(json),
         Command::Models {

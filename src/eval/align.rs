@@ -1,0 +1,105 @@
+//! Word onset error: the words of input and output, as the same recogniser heard them,
+//! aligned by edit distance; the onsets of words that match are compared.
+
+use crate::transcript::Transcript;
+use crate::wer::normalize_in;
+
+/// A normalised word and when it starts (ms).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimedWord {
+    pub word: String,
+    pub start_ms: u64,
+}
+
+/// The words of a transcript, normalised as for WER (a number becomes its spoken words,
+/// each with the number's start).
+pub fn timed_words(t: &Transcript, language: &str) -> Vec<TimedWord> {
+    t.segments
+        .iter()
+        .flat_map(|s| &s.words)
+        .flat_map(|w| {
+            normalize_in(&w.text, language)
+                .into_iter()
+                .map(|word| TimedWord {
+                    word,
+                    start_ms: w.start_ms,
+                })
+        })
+        .collect()
+}
+
+/// Pairs (input index, output index) of equal words on a minimum-edit-distance alignment.
+pub fn matched_pairs(a: &[TimedWord], b: &[TimedWord]) -> Vec<(usize, usize)> {
+    let (n, m) = (a.len(), b.len());
+    // cost[i][j]: edit distance of a[..i] and b[..j].
+    let mut cost = vec![vec![0usize; m + 1]; n + 1];
+    for (i, row) in cost.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, c) in cost[0].iter_mut().enumerate() {
+        *c = j;
+    }
+    for i in 1..=n {
+        for j in 1..=m {
+            let sub = cost[i - 1][j - 1] + usize::from(a[i - 1].word != b[j - 1].word);
+            cost[i][j] = sub.min(cost[i - 1][j] + 1).min(cost[i][j - 1] + 1);
+        }
+    }
+    let (mut i, mut j) = (n, m);
+    let mut pairs = Vec::new();
+    while i > 0 && j > 0 {
+        let same = a[i - 1].word == b[j - 1].word;
+        if cost[i][j] == cost[i - 1][j - 1] + usize::from(!same) {
+            if same {
+                pairs.push((i - 1, j - 1));
+            }
+            i -= 1;
+            j -= 1;
+        } else if cost[i][j] == cost[i - 1][j] + 1 {
+            i -= 1;
+        } else {
+            j -= 1;
+        }
+    }
+    pairs.reverse();
+    pairs
+}
+
+/// Absolute onset differences (ms) of the matched words.
+pub fn onset_errors(a: &[TimedWord], b: &[TimedWord]) -> Vec<f64> {
+    matched_pairs(a, b)
+        .into_iter()
+        .map(|(i, j)| {
+            tracing::debug!(word = %a[i].word, input_ms = a[i].start_ms, output_ms = b[j].start_ms, "onset");
+            (a[i].start_ms as f64 - b[j].start_ms as f64).abs()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(list: &[(&str, u64)]) -> Vec<TimedWord> {
+        list.iter()
+            .map(|&(w, t)| TimedWord {
+                word: w.into(),
+                start_ms: t,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn equal_words_are_matched_across_an_insertion_and_a_substitution() {
+        let a = words(&[("ask", 0), ("not", 500), ("what", 1000), ("your", 1400)]);
+        let b = words(&[
+            ("ask", 40),
+            ("not", 560),
+            ("uh", 800),
+            ("want", 1000),
+            ("your", 1500),
+        ]);
+        assert_eq!(matched_pairs(&a, &b), vec![(0, 0), (1, 1), (3, 4)]);
+        assert_eq!(onset_errors(&a, &b), vec![40.0, 60.0, 100.0]);
+    }
+}
