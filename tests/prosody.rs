@@ -114,13 +114,9 @@ fn prosody_keeps_the_words_the_loudness_and_the_voice() {
 /// Median F0 of a file (Hz).
 fn median_f0(path: &Path) -> f32 {
     let (x, rate) = samples_of(path);
-    let mut f: Vec<f32> = revoice::prosody::pitch::track(&x, rate)
-        .f0
-        .into_iter()
-        .filter(|&f| f > 0.0)
-        .collect();
-    f.sort_by(f32::total_cmp);
-    f[f.len() / 2]
+    revoice::prosody::pitch::track(&x, rate)
+        .median()
+        .expect("voiced speech")
 }
 
 #[test]

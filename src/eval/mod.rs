@@ -279,21 +279,27 @@ fn snapped(t: &Transcript, samples: &[f32]) -> Transcript {
     t
 }
 
+impl Onsets {
+    /// Statistics of absolute onset errors (ms); `None` when there are none.
+    fn of(mut errors: Vec<f64>) -> Option<Self> {
+        if errors.is_empty() {
+            return None;
+        }
+        errors.sort_by(f64::total_cmp);
+        Some(Self {
+            matched: errors.len(),
+            mean_ms: errors.iter().sum::<f64>() / errors.len() as f64,
+            median_ms: percentile(&errors, 0.5),
+            p95_ms: percentile(&errors, 0.95),
+        })
+    }
+}
+
 fn onsets(a: &Transcript, b: &Transcript, language: &str) -> Option<Onsets> {
-    let mut errors = align::onset_errors(
+    Onsets::of(align::onset_errors(
         &align::timed_words(a, language),
         &align::timed_words(b, language),
-    );
-    if errors.is_empty() {
-        return None;
-    }
-    errors.sort_by(f64::total_cmp);
-    Some(Onsets {
-        matched: errors.len(),
-        mean_ms: errors.iter().sum::<f64>() / errors.len() as f64,
-        median_ms: percentile(&errors, 0.5),
-        p95_ms: percentile(&errors, 0.95),
-    })
+    ))
 }
 
 /// Times (ms) where speech starts after 200 ms or more of quiet: 10 ms frames louder than
@@ -327,25 +333,16 @@ fn speech_onsets_ms(x: &[f32]) -> Vec<f64> {
 
 /// Each of `a` against the nearest of `b` within 1 s.
 fn nearest_onsets(a: &[f64], b: &[f64]) -> Option<Onsets> {
-    let mut errors: Vec<f64> = a
-        .iter()
-        .filter_map(|t| {
-            b.iter()
-                .map(|u| (u - t).abs())
-                .min_by(f64::total_cmp)
-                .filter(|&d| d <= 1000.0)
-        })
-        .collect();
-    if errors.is_empty() {
-        return None;
-    }
-    errors.sort_by(f64::total_cmp);
-    Some(Onsets {
-        matched: errors.len(),
-        mean_ms: errors.iter().sum::<f64>() / errors.len() as f64,
-        median_ms: percentile(&errors, 0.5),
-        p95_ms: percentile(&errors, 0.95),
-    })
+    Onsets::of(
+        a.iter()
+            .filter_map(|t| {
+                b.iter()
+                    .map(|u| (u - t).abs())
+                    .min_by(f64::total_cmp)
+                    .filter(|&d| d <= 1000.0)
+            })
+            .collect(),
+    )
 }
 
 /// The `q` quantile of sorted values (nearest rank).

@@ -50,6 +50,13 @@ impl PitchTrack {
         Some((mean, var.sqrt()))
     }
 
+    /// Median F0 of the voiced frames, Hz.
+    pub fn median(&self) -> Option<f32> {
+        let mut v: Vec<f32> = self.f0.iter().copied().filter(|&f| f > 0.0).collect();
+        v.sort_by(f32::total_cmp);
+        v.get(v.len() / 2).copied()
+    }
+
     pub fn voiced_frames(&self) -> usize {
         self.f0.iter().filter(|&&f| f > 0.0).count()
     }

@@ -220,13 +220,7 @@ mod tests {
     use super::*;
 
     fn median_f0(x: &[f32], rate: u32) -> f32 {
-        let mut v: Vec<f32> = pitch::track(x, rate)
-            .f0
-            .into_iter()
-            .filter(|&f| f > 0.0)
-            .collect();
-        v.sort_by(f32::total_cmp);
-        v[v.len() / 2]
+        pitch::track(x, rate).median().expect("voiced")
     }
 
     fn rms(x: &[f32]) -> f32 {

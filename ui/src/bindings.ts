@@ -207,6 +207,16 @@ export type Options_Deserialize = {
 	threads?: number | null,
 	chunk_secs?: number | null,
 	use_cache?: boolean,
+	/**  Word-level timing (`None`: on at normal and high quality, off at fast). */
+	timing?: boolean | null,
+	/**  Melody transfer (`None`: as `timing`). */
+	melody?: boolean | null,
+	/**  Loudness transfer (`None`: as `timing`). */
+	loudness?: boolean | null,
+	/**  Voice transform: pitch shift in semitones. */
+	pitch_shift?: number | null,
+	/**  Voice transform: formant shift in semitones (negative: larger, deeper voice). */
+	formant_shift?: number | null,
 };
 
 /**  A conversion's choices. Presets are files of this (TOML); missing fields take defaults. */
@@ -229,6 +239,16 @@ export type Options_Serialize = {
 	threads: number | null,
 	chunk_secs: number | null,
 	use_cache: boolean,
+	/**  Word-level timing (`None`: on at normal and high quality, off at fast). */
+	timing: boolean | null,
+	/**  Melody transfer (`None`: as `timing`). */
+	melody: boolean | null,
+	/**  Loudness transfer (`None`: as `timing`). */
+	loudness: boolean | null,
+	/**  Voice transform: pitch shift in semitones. */
+	pitch_shift: number | null,
+	/**  Voice transform: formant shift in semitones (negative: larger, deeper voice). */
+	formant_shift: number | null,
 };
 
 /**  Where the sound goes, as the UI tells the user. */
