@@ -34,12 +34,28 @@ fn db(x: f32) -> f32 {
     20.0 * x.max(1e-9).log10()
 }
 
-/// Give `clip` (at any rate) the energy contour of `original` (at `original_rate`), the
-/// part of the input it stands in for: both cover the same time span. Each 20 ms frame of the
-/// clip is brought to the original's level there, within ±9 dB of the phrase's median
-/// difference; frames where either is silent take the median. Gains are smoothed and
-/// interpolated per sample, so nothing clicks.
-pub fn carry_contour(clip: &mut [f32], original: &[f32], original_rate: u32) {
+/// How closely the synthetic speech follows the original in time, which decides how much of
+/// the energy contour can be carried over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alignment {
+    /// Word by word: syllables meet syllables, the 20 ms contour applies.
+    Words,
+    /// Phrase by phrase only: a loud syllable of one may meet a pause of the other, so only
+    /// the phrase's level is carried (a contour would cut words; lecture_ru with Kokoro:
+    /// round-trip WER 0.74 with it, 0.59 without).
+    Phrases,
+}
+
+/// Give `clip` (at any rate) the loudness of `original` (at `original_rate`), the part of
+/// the input it stands in for: both cover the same time span. Each 20 ms frame of the clip
+/// is brought to the original's level there, within ±9 dB of the phrase's median
+/// difference (the median alone when only `Alignment::Phrases`); frames where either is
+/// silent take the median. Gains are smoothed and interpolated per sample, so nothing clicks.
+pub fn carry_contour(clip: &mut [f32], original: &[f32], original_rate: u32, alignment: Alignment) {
+    let max_contour_db = match alignment {
+        Alignment::Words => MAX_CONTOUR_DB,
+        Alignment::Phrases => 0.0,
+    };
     let frames = (original.len() as f64 / (original_rate as f64 * CONTOUR_FRAME_SECS)).ceil();
     let frames = frames as usize;
     if frames < 2 || clip.is_empty() {
@@ -68,7 +84,7 @@ pub fn carry_contour(clip: &mut [f32], original: &[f32], original_rate: u32) {
     let level = sorted[sorted.len() / 2].clamp(-MAX_LEVEL_DB, MAX_LEVEL_DB);
     let gains: Vec<f32> = diffs
         .iter()
-        .map(|d| level + d.map_or(0.0, |d| (d - level).clamp(-MAX_CONTOUR_DB, MAX_CONTOUR_DB)))
+        .map(|d| level + d.map_or(0.0, |d| (d - level).clamp(-max_contour_db, max_contour_db)))
         .collect();
     // Three-frame moving average, then per-sample linear interpolation between centres.
     let smooth: Vec<f32> = (0..n)
@@ -229,7 +245,8 @@ mod tests {
         let mut original = sine(rate, 1.0, 200.0, 0.4);
         original[8_000..].iter_mut().for_each(|s| *s *= 0.25);
         let mut clip = sine(22_050, 1.0, 300.0, 0.1);
-        carry_contour(&mut clip, &original, rate);
+        let flat = clip.clone();
+        carry_contour(&mut clip, &original, rate, Alignment::Words);
         let first = rms_frames(&clip[2_000..9_000], 7_000)[0];
         let second = rms_frames(&clip[13_000..20_000], 7_000)[0];
         let drop = db(first) - db(second);
@@ -237,5 +254,13 @@ mod tests {
         assert!((8.5..12.5).contains(&drop), "{drop}");
         // And the level moved towards the original's (the clip started 12 dB quieter).
         assert!(first > 0.2, "{first}");
+        // Aligned by phrase only: the level moves, the shape stays flat.
+        let mut phrase = flat;
+        carry_contour(&mut phrase, &original, rate, Alignment::Phrases);
+        let (a, b) = (
+            rms_frames(&phrase[2_000..9_000], 7_000)[0],
+            rms_frames(&phrase[13_000..20_000], 7_000)[0],
+        );
+        assert!((db(a) - db(b)).abs() < 0.5 && a > 0.1, "{a} {b}");
     }
 }

@@ -38,7 +38,9 @@ pub fn shape(
     if n == 0 || out_len == 0 {
         return Ok(Vec::new());
     }
-    let pieces = if p.timing {
+    let by_words =
+        p.timing && !original.words.is_empty() && original.words.len() == spoken.words.len();
+    let pieces = if by_words {
         timing::word_pieces(&spoken.words, &original.words, n, out_len)
     } else {
         timing::even(n, out_len)
@@ -84,7 +86,17 @@ pub fn shape(
     }
     if p.loudness {
         let covered = original.samples.len() * len / out_len;
-        loudness::carry_contour(&mut out, &original.samples[..covered], original.rate);
+        let alignment = if by_words {
+            loudness::Alignment::Words
+        } else {
+            loudness::Alignment::Phrases
+        };
+        loudness::carry_contour(
+            &mut out,
+            &original.samples[..covered],
+            original.rate,
+            alignment,
+        );
     }
     Ok(out)
 }

@@ -345,7 +345,8 @@ fn speak_phrase(
         debug!(phrase = %phrase.text, ?fit, "fitted");
         if c.prosody.loudness && c.target > 0 {
             let covered = (c.original.len() * clip.len() / c.target).min(c.original.len());
-            loudness::carry_contour(&mut clip, &c.original[..covered], ASR_RATE);
+            let alignment = loudness::Alignment::Phrases;
+            loudness::carry_contour(&mut clip, &c.original[..covered], ASR_RATE, alignment);
         }
         return Ok(clip);
     }
