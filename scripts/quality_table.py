@@ -173,6 +173,11 @@ def main():
     out = [INTRO, targets(rows), summary(rows), "## Every conversion", "",
            "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
     out += ["| " + " | ".join(row(r)) + " |" for r in rows]
+    have = {(r["file"], r["preset"], r["prosody"]) for r in rows}
+    missing = [f"{f} / {p} / {s}" for f in sorted({r["file"] for r in rows})
+               for p in PRESETS for s in ("off", "on") if (f, p, s) not in have]
+    if missing:
+        out += ["", "Not measured in this run: " + ", ".join(missing) + "."]
     print("\n".join(out))
 
 
