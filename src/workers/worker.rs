@@ -68,31 +68,32 @@ struct TimedVoice<'a> {
     spent: std::time::Duration,
 }
 
+impl TimedVoice<'_> {
+    /// Run `f` on the voice, counting its time as synthesis.
+    fn timed<T>(
+        &mut self,
+        f: impl FnOnce(&mut dyn Voice) -> Result<T, crate::tts::TtsError>,
+    ) -> Result<T, String> {
+        let t = Instant::now();
+        let out = f(&mut *self.voice).map_err(|e| e.to_string());
+        self.spent += t.elapsed();
+        out
+    }
+}
+
 impl Speaker for TimedVoice<'_> {
     fn rate(&self) -> u32 {
         self.voice.sample_rate()
     }
     fn speak(&mut self, text: &str, length_scale: f32) -> Result<Vec<f32>, String> {
-        let t = Instant::now();
-        let out = self
-            .voice
-            .synthesize(text, length_scale)
-            .map_err(|e| e.to_string());
-        self.spent += t.elapsed();
-        out
+        self.timed(|v| v.synthesize(text, length_scale))
     }
     fn speak_words(
         &mut self,
         words: &[String],
         length_scale: f32,
     ) -> Result<crate::tts::Spoken, String> {
-        let t = Instant::now();
-        let out = self
-            .voice
-            .synthesize_words(words, length_scale)
-            .map_err(|e| e.to_string());
-        self.spent += t.elapsed();
-        out
+        self.timed(|v| v.synthesize_words(words, length_scale))
     }
 }
 
