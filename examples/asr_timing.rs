@@ -19,6 +19,7 @@ fn main() {
     let settings = DecodeSettings {
         language: Some("en".into()),
         beam_size: None,
+        context: revoice::asr::AudioContext::Fitted,
     };
     for _ in 0..2 {
         let t = Instant::now();

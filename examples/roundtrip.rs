@@ -11,6 +11,7 @@ fn transcribe(asr: &mut Recognizer, path: &str, language: &str) -> String {
     let settings = DecodeSettings {
         language: Some(language.into()),
         beam_size: None,
+        context: revoice::asr::AudioContext::Fitted,
     };
     asr.transcribe(&audio.samples, 0, &settings, 2)
         .expect("asr")

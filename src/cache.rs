@@ -119,6 +119,7 @@ mod tests {
         DecodeSettings {
             language: lang.map(String::from),
             beam_size: None,
+            context: crate::asr::AudioContext::Full,
         }
     }
 

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::asr::DecodeSettings;
+use crate::asr::{AudioContext, DecodeSettings};
 
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
@@ -24,6 +24,15 @@ impl Quality {
         match self {
             Quality::High => Some(5),
             Quality::Fast | Quality::Normal => None,
+        }
+    }
+
+    /// Fitted windows recognise in about half the time (see [`AudioContext`]); high
+    /// quality keeps Whisper's own 30 s windows.
+    pub fn audio_context(self) -> AudioContext {
+        match self {
+            Quality::High => AudioContext::Full,
+            Quality::Fast | Quality::Normal => AudioContext::Fitted,
         }
     }
 }
@@ -118,6 +127,7 @@ pub fn decode_settings(language: &str, quality: Quality) -> DecodeSettings {
     DecodeSettings {
         language,
         beam_size: quality.beam_size(),
+        context: quality.audio_context(),
     }
 }
 
@@ -165,7 +175,8 @@ mod tests {
             decode_settings("auto", Quality::High),
             DecodeSettings {
                 language: None,
-                beam_size: Some(5)
+                beam_size: Some(5),
+                context: AudioContext::Full,
             }
         );
         assert_eq!(

@@ -131,6 +131,7 @@ pub fn evaluate(input: &Path, output: &Path, s: &EvalSettings) -> Result<Report,
     let settings = DecodeSettings {
         language: s.language.clone(),
         beam_size: None,
+        context: crate::asr::AudioContext::Full,
     };
     let heard_in = ears.hear(&a, &settings)?;
     let languages: Vec<&str> = heard_in
@@ -148,6 +149,7 @@ pub fn evaluate(input: &Path, output: &Path, s: &EvalSettings) -> Result<Report,
             None
         },
         beam_size: None,
+        context: crate::asr::AudioContext::Full,
     };
     let heard_out = ears.hear(&b, &out_settings)?;
     drop(ears);

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use super::quantize::Weights;
 use super::ModelsError;
 
 const GGML_MAGIC: u32 = 0x6767_6d6c;
@@ -54,6 +55,7 @@ pub fn ct2_to_ggml(
     model_parts: &[PathBuf],
     tokenizer_json: &Path,
     out: &Path,
+    weights: Weights,
 ) -> Result<ConvertStats, ModelsError> {
     let label = model_parts.first().cloned().unwrap_or_default();
     let mut reader: Box<dyn Read> = Box::new(std::io::empty());
@@ -63,17 +65,19 @@ pub fn ct2_to_ggml(
     }
     let tokenizer =
         std::fs::read(tokenizer_json).map_err(|e| ModelsError::io(tokenizer_json, e))?;
-    ct2_reader_to_ggml(&mut reader, &label, &tokenizer, tokenizer_json, out)
+    ct2_reader_to_ggml(&mut reader, &label, &tokenizer, tokenizer_json, out, weights)
 }
 
 /// Converts a CT2 model read from `model` (named `model_label` in errors), with the
-/// contents of its `tokenizer.json`. Writes a temp file beside `out`, then renames it.
+/// contents of its `tokenizer.json`, with the weight matrices stored as `weights` says.
+/// Writes a temp file beside `out`, then renames it.
 pub fn ct2_reader_to_ggml(
     model: &mut dyn Read,
     model_label: &Path,
     tokenizer_json: &[u8],
     tokenizer_label: &Path,
     out: &Path,
+    weights: Weights,
 ) -> Result<ConvertStats, ModelsError> {
     let ct2 = Ct2Model::read(model, model_label)?;
     let vocab = gpt2_vocab(tokenizer_json, tokenizer_label)?;
@@ -81,9 +85,9 @@ pub fn ct2_reader_to_ggml(
     let tensors = ct2.ggml_tensors(hparams)?;
     tracing::info!(
         model = %model_label.display(), ?hparams, tensors = tensors.len(), tokens = vocab.len(),
-        "converting CTranslate2 Whisper to GGML"
+        ?weights, "converting CTranslate2 Whisper to GGML"
     );
-    write_ggml(out, hparams, &vocab, &tensors, model_label)?;
+    write_ggml(out, hparams, &vocab, &tensors, model_label, weights)?;
     let bytes = std::fs::metadata(out)
         .map_err(|e| ModelsError::io(out, e))?
         .len();
@@ -321,6 +325,14 @@ struct Tensor<'a> {
 
 impl<'a> Tensor<'a> {
     /// whisper.cpp keeps 1-D tensors, conv biases and positional embeddings in f32.
+    /// The 2-D weight matrices whisper.cpp loads in the model's weight type (attention,
+    /// MLP, token embedding); a row is a whole number of quantization blocks.
+    fn is_matrix(&self) -> bool {
+        self.dims.len() == 2
+            && self.name.ends_with(".weight")
+            && self.dims[1] % super::quantize::BLOCK == 0
+    }
+
     fn wants_f32(&self) -> bool {
         self.dims.len() < 2
             || self.name.ends_with("conv1.bias")
@@ -662,6 +674,7 @@ fn write_ggml(
     vocab: &[Vec<u8>],
     tensors: &[Tensor],
     label: &Path,
+    weights: Weights,
 ) -> Result<(), ModelsError> {
     let dir = out
         .parent()
@@ -670,10 +683,10 @@ fn write_ggml(
     let tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| ModelsError::io(dir, e))?;
     let mut w = BufWriter::with_capacity(1 << 20, tmp.as_file());
     let io = |e| ModelsError::io(out, e);
-    write_header(&mut w, h).map_err(io)?;
+    write_header(&mut w, h, weights).map_err(io)?;
     write_vocab(&mut w, vocab).map_err(io)?;
     for t in tensors {
-        write_tensor(&mut w, t).map_err(|e| match e {
+        write_tensor(&mut w, t, weights).map_err(|e| match e {
             TensorError::Io(e) => ModelsError::io(out, e),
             TensorError::DType(problem) => ModelsError::BadModel {
                 path: label.to_path_buf(),
@@ -686,7 +699,7 @@ fn write_ggml(
     super::persist(tmp, out)
 }
 
-fn write_header(w: &mut impl Write, h: Hparams) -> std::io::Result<()> {
+fn write_header(w: &mut impl Write, h: Hparams, weights: Weights) -> std::io::Result<()> {
     w.write_all(&GGML_MAGIC.to_le_bytes())?;
     for v in [
         h.n_vocab,
@@ -699,7 +712,7 @@ fn write_header(w: &mut impl Write, h: Hparams) -> std::io::Result<()> {
         h.n_text_head,
         h.n_text_layer,
         h.n_mels,
-        1,
+        weights.file_ftype(),
     ] {
         write_i32(w, v)?;
     }
@@ -731,11 +744,17 @@ impl From<std::io::Error> for TensorError {
     }
 }
 
-fn write_tensor(w: &mut impl Write, t: &Tensor) -> Result<(), TensorError> {
+fn write_tensor(w: &mut impl Write, t: &Tensor, weights: Weights) -> Result<(), TensorError> {
     let f32_out = t.wants_f32();
+    let quantized = weights != Weights::F16 && t.is_matrix();
+    let ttype = if quantized {
+        weights.tensor_type() as usize
+    } else {
+        usize::from(!f32_out)
+    };
     write_i32(w, t.dims.len())?;
     write_i32(w, t.name.len())?;
-    write_i32(w, usize::from(!f32_out))?;
+    write_i32(w, ttype)?;
     for &d in t.dims.iter().rev() {
         write_i32(w, d)?;
     }
@@ -743,13 +762,15 @@ fn write_tensor(w: &mut impl Write, t: &Tensor) -> Result<(), TensorError> {
     let size = t.var.dtype.size();
     let src = &t.var.data[t.start * size..(t.start + t.len) * size];
     let floats = |f: fn(&[u8]) -> f32| src.chunks_exact(size).map(f);
-    let values: Box<dyn Iterator<Item = f32>> = match (t.var.dtype, f32_out) {
-        (DType::F16, false) | (DType::F32, true) => return Ok(w.write_all(src)?),
-        (DType::F16, true) => Box::new(floats(|c| f16_to_f32(u16::from_le_bytes([c[0], c[1]])))),
+    // Quantization starts from f32 values, like an f32 tensor.
+    let as_f32 = f32_out || quantized;
+    let values: Box<dyn Iterator<Item = f32>> = match (t.var.dtype, as_f32) {
+        (DType::F16, false) | (DType::F32, true) if !quantized => return Ok(w.write_all(src)?),
+        (DType::F16, _) => Box::new(floats(|c| f16_to_f32(u16::from_le_bytes([c[0], c[1]])))),
         (DType::Bf16, _) => Box::new(floats(|c| {
             f32::from_bits(u32::from(u16::from_le_bytes([c[0], c[1]])) << 16)
         })),
-        (DType::F32, false) => Box::new(floats(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))),
+        (DType::F32, _) => Box::new(floats(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))),
         (other, _) => {
             return Err(TensorError::DType(format!(
                 "{}: unsupported dtype {other:?}",
@@ -757,6 +778,12 @@ fn write_tensor(w: &mut impl Write, t: &Tensor) -> Result<(), TensorError> {
             )))
         }
     };
+    if quantized {
+        let values: Vec<f32> = values.collect();
+        let mut out = Vec::with_capacity(values.len());
+        weights.quantize(&values, &mut out);
+        return Ok(w.write_all(&out)?);
+    }
     for v in values {
         if f32_out {
             w.write_all(&v.to_le_bytes())?;
@@ -1020,6 +1047,7 @@ mod tests {
             tok,
             Path::new("t"),
             &out,
+            Weights::F16,
         )
         .unwrap();
         assert_eq!(

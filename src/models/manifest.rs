@@ -47,6 +47,9 @@ pub struct ModelFile {
     /// `tokenizer.json` member, for `ct2-to-ggml`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tokenizer: Option<Source>,
+    /// For `ct2-to-ggml`: how the weight matrices are stored (`f16`, `q8_0`, `q5_1`).
+    #[serde(default)]
+    pub weights: super::quantize::Weights,
 }
 
 /// A member of a package's wheel.

@@ -18,6 +18,7 @@ pub mod convert;
 pub mod export;
 pub mod manifest;
 pub mod prepare;
+pub mod quantize;
 pub mod wheel;
 
 use std::path::{Path, PathBuf};

