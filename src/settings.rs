@@ -27,13 +27,12 @@ impl Quality {
         }
     }
 
-    /// Fitted windows recognise in about half the time (see [`AudioContext`]); high
-    /// quality keeps Whisper's own 30 s windows.
+    /// Whisper's own 30 s windows at every quality for now. Fitted windows (see
+    /// [`AudioContext`]) recognise lecture_en in 0.56 of the time with the same words, but
+    /// their word times are looser: the round trip of lecture_en went from 5.2% to 12.1%
+    /// WER with prosody on (docs/benchmarks.md). `revoice bench --asr` measures both.
     pub fn audio_context(self) -> AudioContext {
-        match self {
-            Quality::High => AudioContext::Full,
-            Quality::Fast | Quality::Normal => AudioContext::Fitted,
-        }
+        AudioContext::Full
     }
 }
 

@@ -65,7 +65,14 @@ pub fn ct2_to_ggml(
     }
     let tokenizer =
         std::fs::read(tokenizer_json).map_err(|e| ModelsError::io(tokenizer_json, e))?;
-    ct2_reader_to_ggml(&mut reader, &label, &tokenizer, tokenizer_json, out, weights)
+    ct2_reader_to_ggml(
+        &mut reader,
+        &label,
+        &tokenizer,
+        tokenizer_json,
+        out,
+        weights,
+    )
 }
 
 /// Converts a CT2 model read from `model` (named `model_label` in errors), with the

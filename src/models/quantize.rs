@@ -115,7 +115,11 @@ mod tests {
         let qs = &b[8..];
         (0..BLOCK)
             .map(|j| {
-                let low = if j < 16 { qs[j] & 0x0f } else { qs[j - 16] >> 4 };
+                let low = if j < 16 {
+                    qs[j] & 0x0f
+                } else {
+                    qs[j - 16] >> 4
+                };
                 let q = low as u32 | (((high >> j) & 1) << 4);
                 q as f32 * d + m
             })
@@ -136,7 +140,11 @@ mod tests {
         let x = block();
         let (lo, hi) = (-0.3f32, 0.3f32);
         for (w, read, step) in [
-            (Weights::Q8_0, dequant_q8_0 as fn(&[u8]) -> Vec<f32>, 0.3 / 127.0),
+            (
+                Weights::Q8_0,
+                dequant_q8_0 as fn(&[u8]) -> Vec<f32>,
+                0.3 / 127.0,
+            ),
             (Weights::Q5_1, dequant_q5_1, (hi - lo) / 31.0),
         ] {
             let mut out = Vec::new();

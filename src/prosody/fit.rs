@@ -22,6 +22,15 @@ pub trait Speaker {
     fn rate(&self) -> u32;
     fn speak(&mut self, text: &str, length_scale: f32) -> Result<Vec<f32>, String>;
 
+    /// How long `text` would be at the natural pace, in samples, if the speaker can tell
+    /// without speaking it (see [`Pace`]).
+    fn guess_len(&self, _text: &str) -> Option<usize> {
+        None
+    }
+
+    /// What `text` came out as at the natural pace (to make later guesses).
+    fn heard_len(&mut self, _text: &str, _natural_len: usize) {}
+
     /// Speak `words` and say where each lies (estimated from letters unless the speaker
     /// knows better).
     fn speak_words(&mut self, words: &[String], length_scale: f32) -> Result<Spoken, String> {
@@ -53,27 +62,14 @@ pub fn fit_segment<S: Speaker>(
     target_len: usize,
     use_pace: bool,
 ) -> Result<(Vec<f32>, FitInfo), String> {
-    let first = trim_silence(&speaker.speak(text, 1.0)?, speaker.rate());
-    let mut info = FitInfo {
-        natural_len: first.len(),
-        length_scale: 1.0,
-        stretch: 1.0,
-    };
-    if first.is_empty() || target_len == 0 {
+    let rate = speaker.rate();
+    let (speech, mut info) = paced(speaker, text, target_len, use_pace, |s, scale| {
+        let speech = trim_silence(&s.speak(text, scale)?, rate);
+        Ok((speech.len(), speech))
+    })?;
+    if speech.is_empty() || target_len == 0 {
         return Ok((Vec::new(), info));
     }
-    let ratio = target_len as f64 / first.len() as f64;
-    let speech = if !use_pace || (ratio - 1.0).abs() <= CLOSE_ENOUGH {
-        first
-    } else {
-        info.length_scale = (ratio as f32).clamp(MIN_LENGTH_SCALE, MAX_LENGTH_SCALE);
-        let again = trim_silence(&speaker.speak(text, info.length_scale)?, speaker.rate());
-        if again.is_empty() {
-            first
-        } else {
-            again
-        }
-    };
     let len = ((target_len as f64).min(speech.len() as f64 * MAX_SLOWDOWN)).round() as usize;
     info.stretch = len as f64 / speech.len() as f64;
     Ok((stretch_to_len(&speech, speaker.rate(), len), info))
@@ -89,32 +85,95 @@ pub fn pace_words<S: Speaker>(
     target_len: usize,
     use_pace: bool,
 ) -> Result<(Spoken, FitInfo), String> {
-    let first = trim_spoken(speaker.speak_words(words, 1.0)?, speaker.rate());
+    let rate = speaker.rate();
+    let text = words.join(" ");
+    paced(speaker, &text, target_len, use_pace, |s, scale| {
+        let spoken = trim_spoken(s.speak_words(words, scale)?, rate);
+        Ok((spoken.samples.len(), spoken))
+    })
+}
+
+/// Speak at the length scale that brings the speech closest to `target_len`.
+///
+/// When the speaker can guess its natural length (it has spoken before), one synthesis at
+/// the guessed scale; a second only when that lands more than [`MISS`] off where the
+/// scale was free to move. Otherwise the natural pace first, then the fitting scale (two
+/// syntheses). `speak(speaker, scale)` returns the speech and its length.
+fn paced<S: Speaker, T>(
+    speaker: &mut S,
+    text: &str,
+    target_len: usize,
+    use_pace: bool,
+    mut speak: impl FnMut(&mut S, f32) -> Result<(usize, T), String>,
+) -> Result<(T, FitInfo), String> {
+    let scale_for = |natural: usize| {
+        let ratio = target_len as f64 / natural.max(1) as f64;
+        if (ratio - 1.0).abs() <= CLOSE_ENOUGH {
+            1.0
+        } else {
+            (ratio as f32).clamp(MIN_LENGTH_SCALE, MAX_LENGTH_SCALE)
+        }
+    };
+    let guess = if use_pace && target_len > 0 {
+        speaker.guess_len(text)
+    } else {
+        None
+    };
+    let scale = guess.map_or(1.0, scale_for);
+    let (len, speech) = speak(speaker, scale)?;
+    let natural = (len as f64 / scale as f64).round() as usize;
+    if len > 0 {
+        speaker.heard_len(text, natural);
+    }
     let mut info = FitInfo {
-        natural_len: first.samples.len(),
-        length_scale: 1.0,
+        natural_len: natural,
+        length_scale: scale,
         stretch: 1.0,
     };
-    if first.samples.is_empty() || target_len == 0 {
-        return Ok((first, info));
+    if len == 0 || target_len == 0 || !use_pace {
+        return Ok((speech, info));
     }
-    let ratio = target_len as f64 / first.samples.len() as f64;
-    if !use_pace || (ratio - 1.0).abs() <= CLOSE_ENOUGH {
-        return Ok((first, info));
+    let better = scale_for(natural);
+    let missed = (len as f64 / target_len as f64 - 1.0).abs() > MISS;
+    let first_try = guess.is_none() && better != 1.0;
+    if !(first_try || missed && (better - scale).abs() > 0.02) {
+        return Ok((speech, info));
     }
-    info.length_scale = (ratio as f32).clamp(MIN_LENGTH_SCALE, MAX_LENGTH_SCALE);
-    let again = trim_spoken(
-        speaker.speak_words(words, info.length_scale)?,
-        speaker.rate(),
-    );
-    Ok((
-        if again.samples.is_empty() {
-            first
-        } else {
-            again
-        },
-        info,
-    ))
+    let (again_len, again) = speak(speaker, better)?;
+    if again_len == 0 {
+        return Ok((speech, info));
+    }
+    info.length_scale = better;
+    Ok((again, info))
+}
+
+/// A guessed pace that lands further off its target than this is spoken again.
+const MISS: f64 = 0.25;
+
+/// A voice's natural pace, learnt from what it has said: samples per letter.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Pace {
+    samples: f64,
+    letters: f64,
+}
+
+impl Pace {
+    /// Letters heard before guesses are made.
+    const MIN_LETTERS: f64 = 40.0;
+
+    pub fn guess(&self, text: &str) -> Option<usize> {
+        (self.letters >= Self::MIN_LETTERS)
+            .then(|| (count_letters(text) as f64 * self.samples / self.letters).round() as usize)
+    }
+
+    pub fn learn(&mut self, text: &str, natural_len: usize) {
+        self.samples += natural_len as f64;
+        self.letters += count_letters(text) as f64;
+    }
+}
+
+fn count_letters(text: &str) -> usize {
+    text.split_whitespace().map(letters).sum::<usize>().max(1)
 }
 
 fn trim_spoken(spoken: Spoken, rate: u32) -> Spoken {
@@ -182,6 +241,40 @@ mod tests {
             v.extend(vec![0.0; 1_600]);
             Ok(v)
         }
+    }
+
+    /// Hum that learns its pace, counting how often it speaks.
+    #[derive(Default)]
+    struct LearningHum {
+        pace: Pace,
+        spoken: usize,
+    }
+    impl Speaker for LearningHum {
+        fn rate(&self) -> u32 {
+            16_000
+        }
+        fn speak(&mut self, text: &str, length_scale: f32) -> Result<Vec<f32>, String> {
+            self.spoken += 1;
+            Hum.speak(text, length_scale)
+        }
+        fn guess_len(&self, text: &str) -> Option<usize> {
+            self.pace.guess(text)
+        }
+        fn heard_len(&mut self, text: &str, natural_len: usize) {
+            self.pace.learn(text, natural_len)
+        }
+    }
+
+    #[test]
+    fn a_learnt_pace_fits_with_one_synthesis() {
+        let mut hum = LearningHum::default();
+        let text = "many words of equal length make this hum long enough to learn from";
+        let (_, first) = fit_segment(&mut hum, text, 150_000, true).unwrap();
+        assert_eq!(hum.spoken, 2, "the first phrase is spoken twice: {first:?}");
+        let (out, info) = fit_segment(&mut hum, text, 130_000, true).unwrap();
+        assert_eq!(hum.spoken, 3, "then once: {info:?}");
+        assert_eq!(out.len(), 130_000);
+        assert!((info.stretch - 1.0).abs() < 0.1, "{info:?}");
     }
 
     #[test]

@@ -23,7 +23,7 @@ use super::protocol::{
 use crate::asr::{Recognizer, ASR_RATE};
 use crate::assemble::Timeline;
 use crate::audio::rescale_pos;
-use crate::prosody::fit::{fit_segment, pace_words, Speaker};
+use crate::prosody::fit::{fit_segment, pace_words, Pace, Speaker};
 use crate::prosody::shape::{shape, Original};
 use crate::prosody::{align, loudness, melody, phrases, pitch, Prosody};
 use crate::settings::Quality;
@@ -66,6 +66,8 @@ pub struct Worker {
 struct TimedVoice<'a> {
     voice: &'a mut dyn Voice,
     spent: std::time::Duration,
+    /// The voice's pace so far in this chunk.
+    pace: &'a mut Pace,
 }
 
 impl TimedVoice<'_> {
@@ -87,6 +89,12 @@ impl Speaker for TimedVoice<'_> {
     }
     fn speak(&mut self, text: &str, length_scale: f32) -> Result<Vec<f32>, String> {
         self.timed(|v| v.synthesize(text, length_scale))
+    }
+    fn guess_len(&self, text: &str) -> Option<usize> {
+        self.pace.guess(text)
+    }
+    fn heard_len(&mut self, text: &str, natural_len: usize) {
+        self.pace.learn(text, natural_len)
     }
     fn speak_words(
         &mut self,
@@ -201,6 +209,7 @@ impl Worker {
                     .map(move |p| (language.clone(), p))
             })
             .collect();
+        let mut paces: HashMap<String, Pace> = HashMap::new();
         for (language, phrase) in phrases {
             // The phrase on the 16 kHz chunk, tightened to where it is audible...
             let at = |ms: u64| ms_to_pos(ms, ASR_RATE).saturating_sub(job.start);
@@ -223,6 +232,7 @@ impl Worker {
                 language,
                 voice: voice.id().to_string(),
             };
+            let pace = paces.entry(use_.voice.clone()).or_default();
             if !used.contains(&use_) {
                 used.push(use_);
             }
@@ -232,6 +242,7 @@ impl Worker {
             let mut voice = TimedVoice {
                 voice,
                 spent: Default::default(),
+                pace,
             };
             let context = PhraseContext {
                 original: &samples[a..b],

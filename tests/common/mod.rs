@@ -108,6 +108,7 @@ pub fn transcribe(path: &Path, language: &str) -> String {
     let settings = DecodeSettings {
         language: Some(language.into()),
         beam_size: None,
+        context: revoice::asr::AudioContext::Full,
     };
     asr.transcribe(&audio.samples, 0, &settings, 2)
         .unwrap()

@@ -1,6 +1,7 @@
 //! `revoice`: the command-line face of the engine. It parses options, resolves models,
 //! starts conversions and shows progress; all the work is in the `revoice` library.
 
+mod bench;
 mod convert;
 mod eval;
 mod progress;
@@ -30,6 +31,9 @@ enum Command {
     /// Measure a conversion against its input (docs/quality.md): round-trip WER, word
     /// timing, melody, loudness, speaker similarity, clipping and joins.
     Eval(Box<eval::EvalArgs>),
+    /// Measure speed and memory of conversions (and of recognition alone with --asr),
+    /// side by side with the Python route when given.
+    Bench(Box<bench::BenchArgs>),
     /// List the presets (built-in and your own).
     Presets,
     /// List the installed voices.
@@ -63,6 +67,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Convert(args) => convert::run(*args),
         Command::Eval(args) => eval::run(*args),
+        Command::Bench(args) => bench::run(*args),
         Command::Presets => convert::list_presets(),
         Command::Voices { json } => convert::list_voices(json),
         Command::Models {
