@@ -31,5 +31,5 @@ echo "== recognition alone, 60 s" >&2
 $BIN bench "$corpus/lecture_en.wav" --length 60 --language en --asr base,base-q8_0,base-q5_1 "${common[@]}" > "$out/asr.json"
 
 $venv/bin/python scripts/benchmarks_doc.py docs/benchmarks.md "$out/pipeline.json" "$out/pipeline-f16.json" --asr "$out/asr.json"
-cat docs/benchmarks-notes.md >> docs/benchmarks.md
+[ -f docs/benchmarks-notes.md ] && cat docs/benchmarks-notes.md >> docs/benchmarks.md
 echo "wrote docs/benchmarks.md and docs/benchmarks.png" >&2
