@@ -255,9 +255,21 @@ fn build_input(inputs: &[PathBuf], length: f64) -> Result<Audio, String> {
     Ok(Audio::new(samples, ASR_RATE))
 }
 
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
+/// The run whose wall time is the median, and every run's wall time, sorted.
+fn median_run<T: Clone>(runs: &[T], wall: impl Fn(&T) -> f64) -> Result<(T, Vec<f64>), String> {
+    let mut walls: Vec<f64> = runs.iter().map(&wall).collect();
+    walls.sort_by(f64::total_cmp);
+    let median = *walls.get(walls.len() / 2).ok_or("no run")?;
+    let run = runs
+        .iter()
+        .min_by(|a, b| {
+            (wall(a) - median)
+                .abs()
+                .total_cmp(&(wall(b) - median).abs())
+        })
+        .cloned()
+        .ok_or("no run")?;
+    Ok((run, walls))
 }
 
 async fn bench_revoice(
@@ -295,18 +307,7 @@ async fn bench_revoice(
         let first_chunk_s = *first.lock().unwrap_or_else(|e| e.into_inner());
         results.push((summary, first_chunk_s));
     }
-    let mut walls: Vec<f64> = results.iter().map(|(s, _)| s.wall_secs).collect();
-    let wall = median(&mut walls.clone());
-    let (s, first_chunk_s) = results
-        .iter()
-        .min_by(|a, b| {
-            (a.0.wall_secs - wall)
-                .abs()
-                .total_cmp(&(b.0.wall_secs - wall).abs())
-        })
-        .cloned()
-        .ok_or("no run")?;
-    walls.sort_by(f64::total_cmp);
+    let ((s, first_chunk_s), walls) = median_run(&results, |(s, _)| s.wall_secs)?;
     Ok(Run {
         tool: format!("revoice ({})", options.model),
         workers: s.parallelism.workers,
@@ -361,20 +362,7 @@ fn bench_python(
             .unwrap_or(0.0);
         results.push((figures, rss));
     }
-    let mut walls: Vec<f64> = results
-        .iter()
-        .map(|(f, _)| f["wall_s"].as_f64().unwrap_or(0.0))
-        .collect();
-    let wall = median(&mut walls.clone());
-    let (f, rss) = results
-        .iter()
-        .min_by(|a, b| {
-            let d = |v: &serde_json::Value| (v["wall_s"].as_f64().unwrap_or(0.0) - wall).abs();
-            d(&a.0).total_cmp(&d(&b.0))
-        })
-        .cloned()
-        .ok_or("no run")?;
-    walls.sort_by(f64::total_cmp);
+    let ((f, rss), walls) = median_run(&results, |(f, _)| f["wall_s"].as_f64().unwrap_or(0.0))?;
     let num = |k: &str| f[k].as_f64().unwrap_or(0.0);
     Ok(Run {
         tool: "python route (faster-whisper int8)".into(),
