@@ -89,6 +89,9 @@ impl KokoroVoice {
 }
 
 impl Voice for KokoroVoice {
+    fn length_scale_is_exact(&self) -> bool {
+        true
+    }
     fn id(&self) -> &str {
         &self.id
     }

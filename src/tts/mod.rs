@@ -39,6 +39,12 @@ pub trait Voice: Send {
     /// Speak `text` at `length_scale` (above 1 is slower). Blank text gives no samples.
     fn synthesize(&mut self, text: &str, length_scale: f32) -> Result<Vec<f32>, TtsError>;
 
+    /// Whether speech at length scale `s` lasts `s` times as long as at 1 (true where the
+    /// model multiplies its phoneme durations, as Piper and Kokoro do).
+    fn length_scale_is_exact(&self) -> bool {
+        false
+    }
+
     /// Speak `words` (joined by spaces) and say where each one lies in the audio. This
     /// default estimates it from each word's share of phonemes; voices that know their own
     /// durations say exactly.

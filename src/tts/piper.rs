@@ -508,6 +508,9 @@ pub(super) fn open_session(onnx: &Path, threads: usize) -> Result<Session, TtsEr
 }
 
 impl super::Voice for PiperVoice {
+    fn length_scale_is_exact(&self) -> bool {
+        true
+    }
     fn id(&self) -> &str {
         &self.id
     }
