@@ -14,12 +14,13 @@ fn main() {
         .audio;
     let audio = revoice::resample::resample(&audio, ASR_RATE).expect("resample");
     let t = Instant::now();
-    let mut asr = Recognizer::load(&model, false).expect("load");
+    let mut asr = Recognizer::load(&model, false, Default::default()).expect("load");
     println!("load {:.2} s", t.elapsed().as_secs_f64());
     let settings = DecodeSettings {
         language: Some("en".into()),
         beam_size: None,
         context: revoice::asr::AudioContext::Fitted,
+        word_times: Default::default(),
     };
     for _ in 0..2 {
         let t = Instant::now();

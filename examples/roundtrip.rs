@@ -12,6 +12,7 @@ fn transcribe(asr: &mut Recognizer, path: &str, language: &str) -> String {
         language: Some(language.into()),
         beam_size: None,
         context: revoice::asr::AudioContext::Fitted,
+        word_times: Default::default(),
     };
     asr.transcribe(&audio.samples, 0, &settings, 2)
         .expect("asr")
@@ -23,7 +24,8 @@ fn main() {
     let (input, output) = (&args[1], &args[2]);
     let language = args.get(3).map(String::as_str).unwrap_or("en");
     let models = revoice::models::ModelsDir::locate().expect("models");
-    let mut asr = Recognizer::load(&models.whisper_model("base"), false).expect("load");
+    let mut asr =
+        Recognizer::load(&models.whisper_model("base"), false, Default::default()).expect("load");
     let said = transcribe(&mut asr, input, language);
     let heard = transcribe(&mut asr, output, language);
     let wer = revoice::wer::wer_in(&said, &heard, language);

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use whisper_rs::{
-    FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState,
+    DtwMode, DtwModelPreset, DtwParameters, FullParams, SamplingStrategy, WhisperContext,
+    WhisperContextParameters, WhisperState,
 };
 
 use crate::transcript::{Segment, Transcript, Word, SCHEMA_VERSION};
@@ -41,6 +42,8 @@ pub enum AsrError {
     EnglishOnly { model: String, language: String },
     #[error("recognition failed: {0}")]
     Failed(String),
+    #[error("the recogniser was loaded for {loaded:?} word times, not {asked:?}")]
+    WordTimes { loaded: WordTimes, asked: WordTimes },
 }
 
 /// How Whisper decodes. Part of the transcript cache key.
@@ -53,6 +56,23 @@ pub struct DecodeSettings {
     /// How much audio the encoder looks at per call.
     #[serde(default)]
     pub context: AudioContext,
+    /// Where word times come from; the recogniser must be loaded for it.
+    #[serde(default)]
+    pub word_times: WordTimes,
+}
+
+/// Where a transcript's word times come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WordTimes {
+    /// whisper.cpp's estimate from token probabilities between its timestamp tokens: no
+    /// extra work, but a word after a pause starts where the pause does.
+    #[default]
+    Estimated,
+    /// Dynamic time warping of the decoder's alignment heads against the audio, as
+    /// openai-whisper's and faster-whisper's word timestamps (one more decoder pass per
+    /// window; the model is loaded for it).
+    Aligned,
 }
 
 /// Whisper's encoder always works on a 30 s window, however little audio is in it, and
@@ -85,10 +105,11 @@ pub struct Recognizer {
     ctx: WhisperContext,
     state: WhisperState,
     model_name: String,
+    word_times: WordTimes,
 }
 
 impl Recognizer {
-    pub fn load(model: &Path, use_gpu: bool) -> Result<Self, AsrError> {
+    pub fn load(model: &Path, use_gpu: bool, word_times: WordTimes) -> Result<Self, AsrError> {
         whisper_rs::install_logging_hooks();
         let load_err = |reason: String| AsrError::Load {
             path: model.to_path_buf(),
@@ -97,19 +118,27 @@ impl Recognizer {
         let path = model
             .to_str()
             .ok_or_else(|| load_err("path is not UTF-8".into()))?;
-        let mut params = WhisperContextParameters::default();
-        params.use_gpu(use_gpu);
-        let ctx =
-            WhisperContext::new_with_params(path, params).map_err(|e| load_err(e.to_string()))?;
-        let state = ctx.create_state().map_err(|e| load_err(e.to_string()))?;
         let model_name = model
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        let mut params = WhisperContextParameters::default();
+        params.use_gpu(use_gpu);
+        if word_times == WordTimes::Aligned {
+            params.dtw_parameters(DtwParameters {
+                mode: alignment_heads(&model_name),
+                // Enough for the alignment of one 30 s window (about 4 MB with base).
+                dtw_mem_size: 32 << 20,
+            });
+        }
+        let ctx =
+            WhisperContext::new_with_params(path, params).map_err(|e| load_err(e.to_string()))?;
+        let state = ctx.create_state().map_err(|e| load_err(e.to_string()))?;
         Ok(Self {
             ctx,
             state,
             model_name,
+            word_times,
         })
     }
 
@@ -131,6 +160,12 @@ impl Recognizer {
         settings: &DecodeSettings,
         threads: usize,
     ) -> Result<Transcript, AsrError> {
+        if settings.word_times != self.word_times {
+            return Err(AsrError::WordTimes {
+                loaded: self.word_times,
+                asked: settings.word_times,
+            });
+        }
         let windows = self.windows(samples, settings)?;
         if windows.len() == 1 {
             return self.transcribe_window(samples, offset_ms, settings, threads);
@@ -229,8 +264,10 @@ impl Recognizer {
             .to_string();
         let language = language.unwrap_or(detected);
         let mut segments = Vec::new();
+        // Where the previous token ended (alignment time, centiseconds), across segments.
+        let mut aligned_to: Option<i64> = None;
         for seg in self.state.as_iter() {
-            let words = self.words_of(&seg, offset_ms, duration_ms);
+            let words = self.words_of(&seg, offset_ms, duration_ms, &mut aligned_to);
             let text = seg
                 .to_str_lossy()
                 .map(|t| t.trim().to_string())
@@ -300,13 +337,22 @@ impl Recognizer {
     }
 
     /// Group a segment's text tokens into words: a token starting with a space starts a word.
+    ///
+    /// Word times come from dynamic time warping of the decoder's alignment heads against
+    /// the audio (as openai-whisper's word timestamps): whisper.cpp gives each token the
+    /// time its alignment moves on to the next token (`t_dtw`), so a token runs from the
+    /// previous token's `t_dtw` (`aligned_to`, carried across segments) to its own. The
+    /// first token of a call has no predecessor and starts at whisper.cpp's own guess
+    /// (`t0`, from token probabilities), as do all tokens when alignment gave no times.
     fn words_of(
         &self,
         seg: &whisper_rs::WhisperSegment<'_>,
         offset_ms: u64,
         dur_ms: u64,
+        aligned_to: &mut Option<i64>,
     ) -> Vec<Word> {
         let eot = self.ctx.token_eot();
+        let at = |cs: i64| offset_ms + clamp_cs(cs, dur_ms);
         let mut words: Vec<Word> = Vec::new();
         let mut probs: Vec<f32> = Vec::new();
         for i in 0..seg.n_tokens() {
@@ -320,8 +366,15 @@ impl Recognizer {
             let Ok(piece) = tok.to_str_lossy() else {
                 continue;
             };
-            let start = offset_ms + clamp_cs(data.t0, dur_ms);
-            let end = (offset_ms + clamp_cs(data.t1, dur_ms)).max(start);
+            let (start, end) = match (*aligned_to, data.t_dtw) {
+                (Some(from), to) if to >= from => (at(from), at(to)),
+                (None, to) if to >= 0 => (at(data.t0).min(at(to)), at(to)),
+                _ => (at(data.t0), at(data.t1)),
+            };
+            if data.t_dtw >= 0 {
+                *aligned_to = Some(data.t_dtw);
+            }
+            let end = end.max(start);
             let starts_word = piece.starts_with(' ') || words.is_empty();
             let glued = piece.chars().all(|c| c.is_ascii_punctuation());
             if starts_word && !glued {
@@ -348,6 +401,28 @@ impl Recognizer {
         words.retain(|w| !w.text.is_empty());
         words
     }
+}
+
+/// The decoder's cross-attention heads that follow the audio best, per model (the sets
+/// openai-whisper publishes, built into whisper.cpp), for word times by alignment.
+/// `ggml-base-q8_0.bin` is base; a model not known by name uses its top three text layers.
+fn alignment_heads(file_name: &str) -> DtwMode<'static> {
+    let name = file_name
+        .trim_start_matches("ggml-")
+        .trim_end_matches(".bin");
+    let name = name.split('-').next().unwrap_or(name);
+    let model_preset = match name {
+        "tiny.en" => DtwModelPreset::TinyEn,
+        "tiny" => DtwModelPreset::Tiny,
+        "base.en" => DtwModelPreset::BaseEn,
+        "base" => DtwModelPreset::Base,
+        "small.en" => DtwModelPreset::SmallEn,
+        "small" => DtwModelPreset::Small,
+        "medium.en" => DtwModelPreset::MediumEn,
+        "medium" => DtwModelPreset::Medium,
+        _ => return DtwMode::TopMost { n_top: 3 },
+    };
+    DtwMode::ModelPreset { model_preset }
 }
 
 fn empty_transcript(language: &str) -> Transcript {
@@ -399,6 +474,18 @@ mod tests {
     fn fitted_context_covers_the_window_and_a_second() {
         assert_eq!(fitted_context(20 * 16_000, 1500), 1050);
         assert_eq!(fitted_context(40 * 16_000, 1500), 1500);
+    }
+
+    #[test]
+    fn alignment_heads_follow_the_model_name() {
+        let preset = |name| match alignment_heads(name) {
+            DtwMode::ModelPreset { model_preset } => format!("{model_preset:?}"),
+            other => format!("{other:?}"),
+        };
+        assert_eq!(preset("ggml-base.bin"), "Base");
+        assert_eq!(preset("ggml-base-q8_0.bin"), "Base");
+        assert_eq!(preset("ggml-tiny.en.bin"), "TinyEn");
+        assert!(preset("my-model.bin").contains("TopMost"));
     }
 
     #[test]

@@ -120,6 +120,7 @@ mod tests {
             language: lang.map(String::from),
             beam_size: None,
             context: crate::asr::AudioContext::Full,
+            word_times: Default::default(),
         }
     }
 

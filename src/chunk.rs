@@ -37,33 +37,61 @@ impl Chunk {
     }
 }
 
+/// How far a conversion's chunk boundary may move from its target to find a pause.
+pub const SEARCH_SECS: f64 = 5.0;
+/// A conversion's first chunk is this long (if its chunks are at least twice as long), so
+/// the first result (and the preview) comes early while later chunks keep their length.
+pub const LEAD_SECS: f64 = 15.0;
+
+/// The chunks a conversion cuts `audio` into: about `target_secs` each, the first one
+/// [`LEAD_SECS`] long, every boundary at a pause within [`SEARCH_SECS`] of its target.
+pub fn conversion_chunks(audio: &Audio, target_secs: f64) -> Vec<Chunk> {
+    let lead = if target_secs >= 2.0 * LEAD_SECS {
+        LEAD_SECS
+    } else {
+        target_secs
+    };
+    plan(audio, lead, target_secs, SEARCH_SECS)
+}
+
 /// Plan contiguous chunks covering all of `audio` (none for empty audio). Deterministic.
 pub fn plan_chunks(audio: &Audio, target_secs: f64, search_secs: f64) -> Vec<Chunk> {
+    plan(audio, target_secs, target_secs, search_secs)
+}
+
+/// As [`plan_chunks`], with the first chunk aiming at `first_secs` instead (when the audio is
+/// long enough to be cut at all).
+fn plan(audio: &Audio, first_secs: f64, target_secs: f64, search_secs: f64) -> Vec<Chunk> {
     let n = audio.samples.len();
     if n == 0 {
         return Vec::new();
     }
     let rate = audio.rate.max(1) as f64;
-    let target = (target_secs.max(0.0) * rate).round() as usize;
-    let search = (search_secs.max(0.0) * rate).round() as usize;
-    if target == 0 || n <= target {
+    let samples = |secs: f64| (secs.max(0.0) * rate).round() as usize;
+    let target = samples(target_secs);
+    let search = samples(search_secs);
+    let min_len = |target: usize| ((target as f64 * MIN_CHUNK_SHARE) as usize).max(1);
+    if target == 0 || n < target + min_len(target) {
         return vec![Chunk {
             index: 0,
             start: 0,
             end: n,
         }];
     }
-    let min_len = ((target as f64 * MIN_CHUNK_SHARE) as usize).max(1);
     let energy = FrameEnergy::new(&audio.samples, audio.rate);
 
     let mut bounds = vec![0];
     let mut start = 0;
-    while n - start >= target + min_len {
-        let lo = (start + target).saturating_sub(search).max(start + min_len);
-        let hi = (start + target + search).min(n - min_len);
-        let cut = energy.quietest_cut(lo, hi, start + target);
+    let mut next = samples(first_secs).clamp(1, target);
+    while n - start >= next + min_len(next) {
+        let lo = (start + next)
+            .saturating_sub(search)
+            .max(start + min_len(next));
+        let hi = (start + next + search).min(n - min_len(next));
+        let cut = energy.quietest_cut(lo, hi, start + next);
         bounds.push(cut);
         start = cut;
+        next = target;
     }
     bounds.push(n);
     bounds
@@ -266,5 +294,24 @@ mod tests {
         let chunks = plan_chunks(&a, 4.0, 0.0);
         assert_covers(&chunks, 10_000);
         assert_eq!(chunks[0].end, 4000);
+    }
+
+    #[test]
+    fn a_conversion_leads_with_a_short_chunk_at_a_pause() {
+        let rate = 1000;
+        let mut s = noise(200 * rate, 0.5, 7);
+        s[13_000..13_400].iter_mut().for_each(|v| *v = 0.0);
+        let a = Audio::new(s, rate as u32);
+        let chunks = conversion_chunks(&a, 60.0);
+        assert_covers(&chunks, 200 * rate);
+        assert!((13_000..=13_400).contains(&chunks[0].end), "{chunks:?}");
+        assert!(chunks[1].len() >= 55 * rate, "{chunks:?}");
+        // Short files and short chunks are cut as before.
+        let short = Audio::new(noise(70 * rate, 0.3, 8), rate as u32);
+        assert_eq!(conversion_chunks(&short, 60.0).len(), 1);
+        assert_eq!(
+            conversion_chunks(&a, 20.0),
+            plan_chunks(&a, 20.0, SEARCH_SECS)
+        );
     }
 }

@@ -14,7 +14,7 @@ use crate::asr::DecodeSettings;
 use crate::asr::ASR_RATE;
 use crate::audio::{rescale_pos, Audio};
 use crate::cache::TranscriptCache;
-use crate::chunk::{plan_chunks, Chunk};
+use crate::chunk::{conversion_chunks, Chunk};
 use crate::options::Options;
 use crate::prosody::{loudness, Prosody};
 use crate::settings::{self, Parallelism, Quality};
@@ -26,8 +26,6 @@ use crate::{assemble, decode, encode, resample, Error};
 
 /// Crossfade at chunk joins. Joins sit at quiet points, so a short one suffices.
 const JOIN_CROSSFADE_MS: usize = 10;
-/// How far a chunk boundary may move from its target to find a pause.
-const CHUNK_SEARCH_SECS: f64 = 5.0;
 
 /// Everything a conversion needs: the user's choices and the files they resolved to
 /// (see [`Options::resolve`]).
@@ -366,7 +364,7 @@ impl Engine {
         }
         let source = decoded.audio;
         let speech = resample::resample(&source, ASR_RATE)?;
-        let chunks = plan_chunks(&speech, self.settings.options.chunk_secs, CHUNK_SEARCH_SECS);
+        let chunks = conversion_chunks(&speech, self.settings.options.chunk_secs);
         let decode_settings = settings::decode_settings(
             &self.settings.options.language,
             self.settings.options.quality,

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::asr::{AudioContext, DecodeSettings};
+use crate::asr::{AudioContext, DecodeSettings, WordTimes};
 
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
@@ -127,6 +127,7 @@ pub fn decode_settings(language: &str, quality: Quality) -> DecodeSettings {
         language,
         beam_size: quality.beam_size(),
         context: quality.audio_context(),
+        word_times: WordTimes::Estimated,
     }
 }
 
@@ -176,6 +177,7 @@ mod tests {
                 language: None,
                 beam_size: Some(5),
                 context: AudioContext::Full,
+                word_times: WordTimes::Estimated,
             }
         );
         assert_eq!(

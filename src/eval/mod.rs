@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::asr::{AsrError, DecodeSettings, Recognizer, ASR_RATE};
+use crate::asr::{AsrError, DecodeSettings, Recognizer, WordTimes, ASR_RATE};
 use crate::audio::{rescale_pos, Audio};
 use crate::cache::TranscriptCache;
 use crate::prosody::{loudness, phrases, pitch};
@@ -132,6 +132,7 @@ pub fn evaluate(input: &Path, output: &Path, s: &EvalSettings) -> Result<Report,
         language: s.language.clone(),
         beam_size: None,
         context: crate::asr::AudioContext::Full,
+        word_times: WordTimes::Aligned,
     };
     let heard_in = ears.hear(&a, &settings)?;
     let languages: Vec<&str> = heard_in
@@ -150,6 +151,7 @@ pub fn evaluate(input: &Path, output: &Path, s: &EvalSettings) -> Result<Report,
         },
         beam_size: None,
         context: crate::asr::AudioContext::Full,
+        word_times: WordTimes::Aligned,
     };
     let heard_out = ears.hear(&b, &out_settings)?;
     drop(ears);
@@ -173,7 +175,7 @@ pub fn evaluate(input: &Path, output: &Path, s: &EvalSettings) -> Result<Report,
         None => None,
     };
     let bounds: Vec<usize> =
-        crate::chunk::plan_chunks(&Audio::new(a.clone(), ASR_RATE), s.chunk_secs, 5.0)
+        crate::chunk::conversion_chunks(&Audio::new(a.clone(), ASR_RATE), s.chunk_secs)
             .iter()
             .skip(1)
             .map(|c| rescale_pos(c.start, ASR_RATE, converted.rate))
@@ -239,7 +241,11 @@ impl<'a> Ears<'a> {
         }
         let asr = match &mut self.asr {
             Some(asr) => asr,
-            empty => empty.insert(Recognizer::load(&self.settings.whisper_model, false)?),
+            empty => empty.insert(Recognizer::load(
+                &self.settings.whisper_model,
+                false,
+                WordTimes::Aligned,
+            )?),
         };
         let t = asr.transcribe(samples, 0, decode, self.settings.threads)?;
         if let Some(cache) = &self.cache {

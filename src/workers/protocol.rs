@@ -190,6 +190,7 @@ mod tests {
                 language: Some("en".into()),
                 beam_size: None,
                 context: crate::asr::AudioContext::Full,
+                word_times: Default::default(),
             },
             quality: crate::settings::Quality::High,
             transcript: None,

@@ -20,7 +20,7 @@ use super::protocol::{
     read_frame, write_frame, ChunkDone, ChunkJob, Reply, Request, StageMillis, VoiceUse,
     WorkerSetup, PROTOCOL_VERSION,
 };
-use crate::asr::{Recognizer, ASR_RATE};
+use crate::asr::{Recognizer, WordTimes, ASR_RATE};
 use crate::assemble::Timeline;
 use crate::audio::rescale_pos;
 use crate::prosody::fit::{fit_segment, pace_words, Pace, Speaker};
@@ -117,7 +117,8 @@ impl Worker {
         let started = Instant::now();
         crate::tts::init_runtime(&setup.onnxruntime).map_err(|e| e.to_string())?;
         let recognizer =
-            Recognizer::load(&setup.whisper_model, setup.use_gpu).map_err(|e| e.to_string())?;
+            Recognizer::load(&setup.whisper_model, setup.use_gpu, WordTimes::Estimated)
+                .map_err(|e| e.to_string())?;
         let main = setup
             .voices
             .main

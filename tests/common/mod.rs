@@ -104,11 +104,13 @@ pub fn run_with(
 pub fn transcribe(path: &Path, language: &str) -> String {
     let decoded = revoice::decode::decode_file(path).unwrap();
     let audio = revoice::resample::resample(&decoded.audio, ASR_RATE).unwrap();
-    let mut asr = Recognizer::load(&models().whisper_model("base"), false).unwrap();
+    let mut asr =
+        Recognizer::load(&models().whisper_model("base"), false, Default::default()).unwrap();
     let settings = DecodeSettings {
         language: Some(language.into()),
         beam_size: None,
         context: revoice::asr::AudioContext::Full,
+        word_times: Default::default(),
     };
     asr.transcribe(&audio.samples, 0, &settings, 2)
         .unwrap()

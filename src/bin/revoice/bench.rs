@@ -450,12 +450,14 @@ fn bench_asr(
     let mut baseline: Option<String> = None;
     for model in &args.asr {
         let path = models.whisper_model(model);
-        let mut recognizer = Recognizer::load(&path, false).map_err(|e| e.to_string())?;
+        let mut recognizer =
+            Recognizer::load(&path, false, Default::default()).map_err(|e| e.to_string())?;
         for context in [AudioContext::Full, AudioContext::Fitted] {
             let settings = DecodeSettings {
                 language: language.clone(),
                 beam_size: None,
                 context,
+                word_times: Default::default(),
             };
             let t = Instant::now();
             let transcript = recognizer
