@@ -246,6 +246,16 @@ impl Recognizer {
         params.set_print_timestamps(false);
         params.set_suppress_blank(true);
         params.set_no_context(true);
+        // whisper.cpp aborts (an assertion of its median filter) when it aligns a stretch
+        // under 140 ms, as the last stretch of a call can be; a second of silence after the
+        // audio keeps the last stretch longer (times stay clamped to the real audio).
+        let padded: Vec<f32>;
+        let samples = if self.word_times == WordTimes::Aligned {
+            padded = [samples, &[0.0; ASR_RATE as usize][..]].concat();
+            &padded[..]
+        } else {
+            samples
+        };
         if settings.context == AudioContext::Fitted {
             let ctx = fitted_context(samples.len(), self.ctx.n_audio_ctx());
             params.set_audio_ctx(ctx);

@@ -5,6 +5,11 @@ pub fn peak_rss_kib() -> u64 {
     proc_kib("/proc/self/status", "VmHWM:").unwrap_or(0)
 }
 
+/// Resident set size (VmRSS) of this process now, in KiB; 0 where the OS does not say.
+pub fn rss_kib() -> u64 {
+    proc_kib("/proc/self/status", "VmRSS:").unwrap_or(0)
+}
+
 /// MemAvailable in MiB (4 GiB where the OS does not say).
 pub fn available_mib() -> u64 {
     proc_kib("/proc/meminfo", "MemAvailable:")

@@ -490,6 +490,7 @@ impl Engine {
                 stress_dir: s.stress_dir.clone(),
                 threads: p.threads,
                 use_gpu: self.use_gpu,
+                word_times: s.options.quality.word_times(),
             },
             // Generous: beam search on a slow machine takes ~0.3 s per second of audio.
             chunk_timeout: s

@@ -34,6 +34,16 @@ impl Quality {
     pub fn audio_context(self) -> AudioContext {
         AudioContext::Full
     }
+
+    /// Where the word times that place the new voice's words come from: whisper.cpp's
+    /// estimate at every quality for now. Aligned word times with fitted windows measured
+    /// better round trips on lecture_en (WER 8.6% against 11.2%) and news_8k (15.5% against
+    /// 21.3%) in 20% less time, but worse word onsets on jfk and a worse round trip on
+    /// lecture_ru (75.7% against 73.0%); and whisper.cpp aborts when it aligns a stretch
+    /// under 140 ms, which a worker must survive first (docs/benchmarks.md).
+    pub fn word_times(self) -> WordTimes {
+        WordTimes::Estimated
+    }
 }
 
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -77,9 +87,15 @@ pub struct Parallelism {
 /// Memory one worker needs with Whisper base and a medium Piper voice, with headroom.
 const WORKER_MEMORY_MIB: u64 = 600;
 
-/// Choose workers and threads. Separate processes scale better than threads inside one
-/// Whisper (its decoder is mostly serial), so the default is one worker per core with one
-/// thread each, limited by memory and by the number of chunks; spare cores go to threads.
+/// Threads each worker gets by default. Recognition and synthesis run twice as fast on two
+/// threads as on one, so on 2 cores one worker with 2 threads converts as fast as two with
+/// one each (a 600 s file: 172.5 s against 170.9 s), gives its first chunk sooner (9.2 s
+/// against 14.5 s) and needs half the memory (`revoice bench --shapes 2x1,1x2`, see
+/// docs/benchmarks.md). Beyond two threads per worker is not measured yet.
+const THREADS_PER_WORKER: usize = 2;
+
+/// Choose workers and threads: one worker per [`THREADS_PER_WORKER`] cores, limited by
+/// memory and by the number of chunks; spare cores go to threads.
 pub fn parallelism(
     cores: usize,
     available_mib: u64,
@@ -92,15 +108,19 @@ pub fn parallelism(
     let (workers, why) = match workers {
         Some(w) => (w.max(1), "as asked".to_string()),
         None => {
-            let w = cores.min(by_memory).min(chunks.max(1));
-            let limit = if w == chunks.max(1) && w < cores {
+            let by_cores = (cores / THREADS_PER_WORKER).max(1);
+            let w = by_cores.min(by_memory).min(chunks.max(1));
+            let limit = if w == chunks.max(1) && w < by_cores {
                 format!("{chunks} chunk(s)")
-            } else if w == by_memory && w < cores {
+            } else if w == by_memory && w < by_cores {
                 format!("{available_mib} MiB free memory")
             } else {
-                format!("{cores} cores")
+                format!("{cores} core(s)")
             };
-            (w, format!("one per core, limited by {limit}"))
+            (
+                w,
+                format!("one per {THREADS_PER_WORKER} cores, limited by {limit}"),
+            )
         }
     };
     let threads = threads.unwrap_or((cores / workers).max(1)).max(1);
@@ -127,7 +147,7 @@ pub fn decode_settings(language: &str, quality: Quality) -> DecodeSettings {
         language,
         beam_size: quality.beam_size(),
         context: quality.audio_context(),
-        word_times: WordTimes::Estimated,
+        word_times: quality.word_times(),
     }
 }
 
@@ -136,22 +156,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn two_cores_give_two_single_threaded_workers() {
+    fn cores_are_shared_out_in_pairs() {
         let p = parallelism(2, 20_000, 5, None, None);
-        assert_eq!((p.workers, p.threads), (2, 1));
+        assert_eq!((p.workers, p.threads), (1, 2));
+        let p = parallelism(16, 20_000, 50, None, None);
+        assert_eq!((p.workers, p.threads), (8, 2));
+        assert!(p.reason.contains("16 core(s)"), "{}", p.reason);
+        assert_eq!(parallelism(1, 20_000, 5, None, None).threads, 1);
     }
 
     #[test]
     fn one_chunk_gets_one_worker_with_all_cores() {
-        let p = parallelism(4, 20_000, 1, None, None);
-        assert_eq!((p.workers, p.threads), (1, 4));
+        let p = parallelism(8, 20_000, 1, None, None);
+        assert_eq!((p.workers, p.threads), (1, 8));
         assert!(p.reason.contains("1 chunk"), "{}", p.reason);
     }
 
     #[test]
     fn memory_limits_workers() {
         let p = parallelism(16, 1_300, 20, None, None);
-        assert_eq!(p.workers, 2);
+        assert_eq!((p.workers, p.threads), (2, 8));
         assert!(p.reason.contains("MiB"), "{}", p.reason);
     }
 

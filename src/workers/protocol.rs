@@ -38,6 +38,9 @@ pub struct WorkerSetup {
     pub stress_dir: std::path::PathBuf,
     pub threads: usize,
     pub use_gpu: bool,
+    /// The word times the recogniser is loaded for (see [`crate::asr::WordTimes`]).
+    #[serde(default)]
+    pub word_times: crate::asr::WordTimes,
 }
 
 /// One chunk to process. The payload holds its 16 kHz samples.

@@ -20,7 +20,7 @@ use super::protocol::{
     read_frame, write_frame, ChunkDone, ChunkJob, Reply, Request, StageMillis, VoiceUse,
     WorkerSetup, PROTOCOL_VERSION,
 };
-use crate::asr::{Recognizer, WordTimes, ASR_RATE};
+use crate::asr::{Recognizer, ASR_RATE};
 use crate::assemble::Timeline;
 use crate::audio::rescale_pos;
 use crate::prosody::fit::{fit_segment, pace_words, Pace, Speaker};
@@ -116,9 +116,8 @@ impl Worker {
     pub fn load(setup: &WorkerSetup) -> Result<Self, String> {
         let started = Instant::now();
         crate::tts::init_runtime(&setup.onnxruntime).map_err(|e| e.to_string())?;
-        let recognizer =
-            Recognizer::load(&setup.whisper_model, setup.use_gpu, WordTimes::Estimated)
-                .map_err(|e| e.to_string())?;
+        let recognizer = Recognizer::load(&setup.whisper_model, setup.use_gpu, setup.word_times)
+            .map_err(|e| e.to_string())?;
         let main = setup
             .voices
             .main
@@ -127,6 +126,8 @@ impl Worker {
         let rate = main.sample_rate();
         info!(
             ms = started.elapsed().as_millis() as u64,
+            rss_mib = crate::memory::rss_kib() / 1024,
+            peak_rss_mib = crate::memory::peak_rss_kib() / 1024,
             "worker models loaded"
         );
         Ok(Self {
@@ -163,6 +164,11 @@ impl Worker {
             ),
         };
         millis.recognition = t.elapsed().as_millis() as u64;
+        debug!(
+            rss_mib = crate::memory::rss_kib() / 1024,
+            peak_rss_mib = crate::memory::peak_rss_kib() / 1024,
+            "chunk recognised"
+        );
         let t = Instant::now();
         self.mark_stress(&mut transcript, StressLevel::for_quality(job.quality));
         millis.stress = t.elapsed().as_millis() as u64;

@@ -37,7 +37,7 @@
   const handlers = {
     app_info: () => ({
       version: "0.1.0", cores: 2, memory_mib: 20000,
-      parallelism_hint: "Default for this machine (2 cores): 2 worker(s), 1 thread(s) each",
+      parallelism_hint: "Default for this machine (2 cores): 1 worker(s), 2 thread(s) each",
       gpu: { available: false, reason: "this build of revoice has no CUDA support" },
       models_problem: null, log_file: "/tmp/revoice.log", defaults: presets[1].options,
     }),

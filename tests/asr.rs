@@ -1,0 +1,61 @@
+//! Word times from whisper.cpp: its own estimate and the alignment (DTW) `revoice eval` uses.
+
+mod common;
+
+use revoice::asr::{AsrError, AudioContext, DecodeSettings, Recognizer, WordTimes, ASR_RATE};
+use revoice::transcript::Word;
+
+fn jfk() -> Vec<f32> {
+    let decoded = revoice::decode::decode_file(&common::corpus("jfk.flac")).unwrap();
+    revoice::resample::resample(&decoded.audio, ASR_RATE)
+        .unwrap()
+        .samples
+}
+
+fn words(word_times: WordTimes) -> (String, Vec<Word>) {
+    let model = common::models().whisper_model("base");
+    let mut asr = Recognizer::load(&model, false, word_times).unwrap();
+    let settings = DecodeSettings {
+        language: Some("en".into()),
+        beam_size: None,
+        context: AudioContext::Full,
+        word_times,
+    };
+    let t = asr.transcribe(&jfk(), 0, &settings, 2).unwrap();
+    let words = t.segments.iter().flat_map(|s| s.words.clone()).collect();
+    (t.text(), words)
+}
+
+#[test]
+fn aligned_word_times_keep_the_words_in_order_inside_the_audio() {
+    let (estimated_text, estimated) = words(WordTimes::Estimated);
+    let (aligned_text, aligned) = words(WordTimes::Aligned);
+    assert_eq!(aligned_text, estimated_text);
+    assert_eq!(aligned.len(), estimated.len());
+    for w in aligned.windows(2) {
+        assert!(w[0].start_ms <= w[1].start_ms, "{w:?}");
+    }
+    for (a, e) in aligned.iter().zip(&estimated) {
+        assert!(a.start_ms <= a.end_ms && a.end_ms <= 11_000, "{a:?}");
+        // Two measures of one recording: never far apart.
+        assert!(a.start_ms.abs_diff(e.start_ms) < 1_500, "{a:?} vs {e:?}");
+    }
+    println!(
+        "aligned starts: {:?}",
+        aligned.iter().map(|w| w.start_ms).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_recogniser_says_which_word_times_it_was_loaded_for() {
+    let model = common::models().whisper_model("base");
+    let mut asr = Recognizer::load(&model, false, WordTimes::Estimated).unwrap();
+    let settings = DecodeSettings {
+        language: Some("en".into()),
+        beam_size: None,
+        context: AudioContext::Full,
+        word_times: WordTimes::Aligned,
+    };
+    let err = asr.transcribe(&jfk(), 0, &settings, 2).unwrap_err();
+    assert!(matches!(err, AsrError::WordTimes { .. }), "{err}");
+}
