@@ -103,7 +103,8 @@ const CONTEXT_PER_SEC: f64 = 50.0;
 /// A loaded Whisper model with its working state. Load once per worker, reuse per chunk.
 pub struct Recognizer {
     ctx: WhisperContext,
-    state: WhisperState,
+    /// whisper.cpp's working memory; `None` after [`Recognizer::release`].
+    state: Option<WhisperState>,
     model_name: String,
     word_times: WordTimes,
 }
@@ -125,21 +126,41 @@ impl Recognizer {
         let mut params = WhisperContextParameters::default();
         params.use_gpu(use_gpu);
         if word_times == WordTimes::Aligned {
+            // whisper.cpp's own work area for the alignment (128 MB reserved; only what
+            // a window's alignment uses, a few MB, becomes resident).
             params.dtw_parameters(DtwParameters {
                 mode: alignment_heads(&model_name),
-                // Enough for the alignment of one 30 s window (about 4 MB with base).
-                dtw_mem_size: 32 << 20,
+                ..Default::default()
             });
         }
         let ctx =
             WhisperContext::new_with_params(path, params).map_err(|e| load_err(e.to_string()))?;
-        let state = ctx.create_state().map_err(|e| load_err(e.to_string()))?;
+        let state = Some(ctx.create_state().map_err(|e| load_err(e.to_string()))?);
         Ok(Self {
             ctx,
             state,
             model_name,
             word_times,
         })
+    }
+
+    /// Free whisper.cpp's working memory (its caches and compute buffers: about 230 MB with
+    /// base) until the next call needs it again, so a worker synthesising speech does not
+    /// hold it too.
+    pub fn release(&mut self) {
+        self.state = None;
+    }
+
+    /// The working state, made again after [`Recognizer::release`].
+    fn state(&mut self) -> Result<&mut WhisperState, AsrError> {
+        match &mut self.state {
+            Some(state) => Ok(state),
+            empty => Ok(empty.insert(
+                self.ctx
+                    .create_state()
+                    .map_err(|e| AsrError::Failed(e.to_string()))?,
+            )),
+        }
     }
 
     pub fn is_multilingual(&self) -> bool {
@@ -265,19 +286,20 @@ impl Recognizer {
             }
         }
 
-        self.state
+        let eot = self.ctx.token_eot();
+        let state = self.state()?;
+        state
             .full(params, samples)
             .map_err(|e| AsrError::Failed(e.to_string()))?;
-
-        let detected = whisper_rs::get_lang_str(self.state.full_lang_id_from_state())
+        let detected = whisper_rs::get_lang_str(state.full_lang_id_from_state())
             .unwrap_or("en")
             .to_string();
         let language = language.unwrap_or(detected);
         let mut segments = Vec::new();
         // Where the previous token ended (alignment time, centiseconds), across segments.
         let mut aligned_to: Option<i64> = None;
-        for seg in self.state.as_iter() {
-            let words = self.words_of(&seg, offset_ms, duration_ms, &mut aligned_to);
+        for seg in state.as_iter() {
+            let words = Self::words_of(eot, &seg, offset_ms, duration_ms, &mut aligned_to);
             let text = seg
                 .to_str_lossy()
                 .map(|t| t.trim().to_string())
@@ -318,7 +340,7 @@ impl Recognizer {
         params.set_print_realtime(false);
         params.set_print_timestamps(false);
         let silence = vec![0.0f32; ASR_RATE as usize / 5];
-        self.state
+        self.state()?
             .full(params, &silence)
             .map_err(|e| AsrError::Failed(e.to_string()))?;
         Ok(())
@@ -355,13 +377,12 @@ impl Recognizer {
     /// first token of a call has no predecessor and starts at whisper.cpp's own guess
     /// (`t0`, from token probabilities), as do all tokens when alignment gave no times.
     fn words_of(
-        &self,
+        eot: whisper_rs::WhisperTokenId,
         seg: &whisper_rs::WhisperSegment<'_>,
         offset_ms: u64,
         dur_ms: u64,
         aligned_to: &mut Option<i64>,
     ) -> Vec<Word> {
-        let eot = self.ctx.token_eot();
         let at = |cs: i64| offset_ms + clamp_cs(cs, dur_ms);
         let mut words: Vec<Word> = Vec::new();
         let mut probs: Vec<f32> = Vec::new();

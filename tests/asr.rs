@@ -59,3 +59,20 @@ fn a_recogniser_says_which_word_times_it_was_loaded_for() {
     let err = asr.transcribe(&jfk(), 0, &settings, 2).unwrap_err();
     assert!(matches!(err, AsrError::WordTimes { .. }), "{err}");
 }
+
+#[test]
+fn a_released_recogniser_recognises_again() {
+    let model = common::models().whisper_model("base");
+    let mut asr = Recognizer::load(&model, false, WordTimes::Estimated).unwrap();
+    let settings = DecodeSettings {
+        language: Some("en".into()),
+        beam_size: None,
+        context: AudioContext::Full,
+        word_times: WordTimes::Estimated,
+    };
+    let first = asr.transcribe(&jfk(), 0, &settings, 2).unwrap();
+    asr.release();
+    let again = asr.transcribe(&jfk(), 0, &settings, 2).unwrap();
+    assert_eq!(first, again);
+    assert!(first.text().contains("your country"), "{}", first.text());
+}

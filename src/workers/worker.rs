@@ -163,6 +163,8 @@ impl Worker {
                 true,
             ),
         };
+        // Synthesis need not share the worker with whisper.cpp's working memory.
+        self.recognizer.release();
         millis.recognition = t.elapsed().as_millis() as u64;
         debug!(
             rss_mib = crate::memory::rss_kib() / 1024,
