@@ -10,11 +10,11 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use ort::session::Session;
+use ort::session::{RunOptions, Session};
 use ort::value::Tensor;
 
 use super::phonemize::phonemize;
-use super::piper::open_session;
+use super::piper::{open_session, shrinking_runs};
 use super::{TtsError, Voice};
 
 /// The model's output rate.
@@ -38,6 +38,8 @@ pub struct KokoroVoice {
     style: Vec<[f32; STYLE]>,
     /// espeak-ng voice for the phonemes.
     language: String,
+    /// Each run hands its working memory back (see [`shrinking_runs`]).
+    run_options: RunOptions,
 }
 
 impl KokoroVoice {
@@ -53,6 +55,10 @@ impl KokoroVoice {
         let style = read_pack(pack, name)?;
         let vocab = read_vocab(vocab)?;
         let session = open_session(onnx, threads)?;
+        let run_options = shrinking_runs().map_err(|source| TtsError::ModelLoad {
+            path: onnx.to_path_buf(),
+            source,
+        })?;
         tracing::info!(voice = name, threads, "Kokoro voice loaded");
         Ok(Self {
             id: format!("kokoro:{name}"),
@@ -61,6 +67,7 @@ impl KokoroVoice {
             vocab,
             style,
             language: language.to_string(),
+            run_options,
         })
     }
 
@@ -77,11 +84,14 @@ impl KokoroVoice {
         };
         let outputs = self
             .session
-            .run(ort::inputs! {
-                "tokens" => Tensor::from_array(([1usize, ids.len()], ids)).map_err(fail)?,
-                "style" => Tensor::from_array(([1usize, STYLE], row)).map_err(fail)?,
-                "speed" => Tensor::from_array(([1usize], vec![speed])).map_err(fail)?,
-            })
+            .run_with_options(
+                ort::inputs! {
+                    "tokens" => Tensor::from_array(([1usize, ids.len()], ids)).map_err(fail)?,
+                    "style" => Tensor::from_array(([1usize, STYLE], row)).map_err(fail)?,
+                    "speed" => Tensor::from_array(([1usize], vec![speed])).map_err(fail)?,
+                },
+                &self.run_options,
+            )
             .map_err(fail)?;
         let (_, audio) = outputs[0].try_extract_tensor::<f32>().map_err(fail)?;
         Ok(trim(audio))

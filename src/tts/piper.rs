@@ -385,8 +385,8 @@ impl PiperVoice {
 
 /// Run options that shrink ONNX Runtime's memory arena after each run: it otherwise keeps
 /// what the longest sentence needed (about 80 MB for 4 s of speech with the joe voice) while
-/// the worker goes on to recognise the next chunk.
-fn shrinking_runs() -> ort::Result<RunOptions> {
+/// the worker goes on to recognise the next chunk. Kokoro voices use them too.
+pub(super) fn shrinking_runs() -> ort::Result<RunOptions> {
     let mut options = RunOptions::new()?;
     options.set("memory.enable_memory_arena_shrinkage", "cpu:0")?;
     Ok(options)
