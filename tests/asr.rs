@@ -12,16 +12,24 @@ fn jfk() -> Vec<f32> {
         .samples
 }
 
-fn words(word_times: WordTimes) -> (String, Vec<Word>) {
-    let model = common::models().whisper_model("base");
-    let mut asr = Recognizer::load(&model, false, word_times).unwrap();
-    let settings = DecodeSettings {
+/// English, greedy, Whisper's own windows, with `word_times`.
+fn english(word_times: WordTimes) -> DecodeSettings {
+    DecodeSettings {
         language: Some("en".into()),
         beam_size: None,
         context: AudioContext::Full,
         word_times,
-    };
-    let t = asr.transcribe(&jfk(), 0, &settings, 2).unwrap();
+    }
+}
+
+fn base(word_times: WordTimes) -> Recognizer {
+    Recognizer::load(&common::models().whisper_model("base"), false, word_times).unwrap()
+}
+
+fn words(word_times: WordTimes) -> (String, Vec<Word>) {
+    let t = base(word_times)
+        .transcribe(&jfk(), 0, &english(word_times), 2)
+        .unwrap();
     let words = t.segments.iter().flat_map(|s| s.words.clone()).collect();
     (t.text(), words)
 }
@@ -48,28 +56,16 @@ fn aligned_word_times_keep_the_words_in_order_inside_the_audio() {
 
 #[test]
 fn a_recogniser_says_which_word_times_it_was_loaded_for() {
-    let model = common::models().whisper_model("base");
-    let mut asr = Recognizer::load(&model, false, WordTimes::Estimated).unwrap();
-    let settings = DecodeSettings {
-        language: Some("en".into()),
-        beam_size: None,
-        context: AudioContext::Full,
-        word_times: WordTimes::Aligned,
-    };
-    let err = asr.transcribe(&jfk(), 0, &settings, 2).unwrap_err();
+    let err = base(WordTimes::Estimated)
+        .transcribe(&jfk(), 0, &english(WordTimes::Aligned), 2)
+        .unwrap_err();
     assert!(matches!(err, AsrError::WordTimes { .. }), "{err}");
 }
 
 #[test]
 fn a_released_recogniser_recognises_again() {
-    let model = common::models().whisper_model("base");
-    let mut asr = Recognizer::load(&model, false, WordTimes::Estimated).unwrap();
-    let settings = DecodeSettings {
-        language: Some("en".into()),
-        beam_size: None,
-        context: AudioContext::Full,
-        word_times: WordTimes::Estimated,
-    };
+    let mut asr = base(WordTimes::Estimated);
+    let settings = english(WordTimes::Estimated);
     let first = asr.transcribe(&jfk(), 0, &settings, 2).unwrap();
     asr.release();
     let again = asr.transcribe(&jfk(), 0, &settings, 2).unwrap();
