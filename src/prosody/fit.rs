@@ -28,8 +28,8 @@ pub trait Speaker {
         None
     }
 
-    /// What `text` came out as (`len` samples) at `length_scale`, to make later guesses.
-    fn heard_len(&mut self, _text: &str, _len: usize, _length_scale: f32) {}
+    /// What `text` came out as at the natural pace (to make later guesses).
+    fn heard_len(&mut self, _text: &str, _natural_len: usize) {}
 
     /// Speak `words` and say where each lies (estimated from letters unless the speaker
     /// knows better).
@@ -123,7 +123,7 @@ fn paced<S: Speaker, T>(
     let (len, speech) = speak(speaker, scale)?;
     let natural = (len as f64 / scale as f64).round() as usize;
     if len > 0 {
-        speaker.heard_len(text, len, scale);
+        speaker.heard_len(text, natural);
     }
     let mut info = FitInfo {
         natural_len: natural,
@@ -260,9 +260,8 @@ mod tests {
         fn guess_len(&self, text: &str) -> Option<usize> {
             self.pace.guess(text)
         }
-        fn heard_len(&mut self, text: &str, len: usize, length_scale: f32) {
-            self.pace
-                .learn(text, (len as f64 / length_scale as f64) as usize)
+        fn heard_len(&mut self, text: &str, natural_len: usize) {
+            self.pace.learn(text, natural_len)
         }
     }
 

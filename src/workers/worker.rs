@@ -99,9 +99,8 @@ impl Speaker for TimedVoice<'_> {
             .then(|| self.pace.guess(text))
             .flatten()
     }
-    fn heard_len(&mut self, text: &str, len: usize, length_scale: f32) {
-        self.pace
-            .learn(text, (len as f64 / length_scale as f64).round() as usize)
+    fn heard_len(&mut self, text: &str, natural_len: usize) {
+        self.pace.learn(text, natural_len)
     }
     fn speak_words(
         &mut self,
