@@ -95,7 +95,8 @@ pub enum AudioContext {
 pub const FITTED_WINDOW_SECS: f64 = 19.0;
 /// ...give or take this much, to cut at the quietest moment.
 const WINDOW_SEARCH_SECS: f64 = 9.0;
-/// With fitted windows, the language is told from a window's first seconds.
+/// The language is told from a window's first seconds, encoded with a context that short:
+/// whisper.cpp would otherwise encode a whole 30 s window once more just to detect it.
 const DETECTION_SECS: usize = 8;
 /// Whisper's encoder positions per second of audio (1500 for 30 s).
 const CONTEXT_PER_SEC: f64 = 50.0;
@@ -277,13 +278,16 @@ impl Recognizer {
         } else {
             samples
         };
+        let ctx = match settings.context {
+            AudioContext::Fitted => fitted_context(samples.len(), self.ctx.n_audio_ctx()),
+            AudioContext::Full => self.ctx.n_audio_ctx(),
+        };
         if settings.context == AudioContext::Fitted {
-            let ctx = fitted_context(samples.len(), self.ctx.n_audio_ctx());
             params.set_audio_ctx(ctx);
-            if language.is_none() {
-                let detect = fitted_context(DETECTION_SECS * ASR_RATE as usize, ctx);
-                self.set_detection_context(detect, threads)?;
-            }
+        }
+        if language.is_none() {
+            let detect = fitted_context(DETECTION_SECS * ASR_RATE as usize, ctx);
+            self.set_detection_context(detect, threads)?;
         }
 
         let eot = self.ctx.token_eot();
