@@ -32,6 +32,40 @@ def asr_rows(report):
     return out
 
 
+def target_rows(reports, asr):
+    """Issue 6's targets, read off the same reports: each Revoice run against the Python
+    route's run of the same shape in the same report."""
+    out = ['| target | measured | met |', '|---|---|---|']
+    for rep in reports:
+        runs = rep['runs']
+        for r in (r for r in runs if r['tool'].startswith('revoice')):
+            py = next((p for p in runs if p['tool'].startswith('python')
+                       and (p['workers'], p['threads']) == (r['workers'], r['threads'])), None)
+            shape = f"{r['workers']}x{r['threads']}"
+            if py:
+                ratio = r['x_realtime'] / py['x_realtime']
+                out.append(f"| throughput >= 1.5x the Python route ({r['tool']}, {shape}) | "
+                           f"{r['x_realtime']:.2f} / {py['x_realtime']:.2f} = {ratio:.2f}x | "
+                           f"{'yes' if ratio >= 1.5 else '**no**'} |")
+            out.append(f"| peak memory per worker <= 400 MB ({r['tool']}, {shape}) | "
+                       f"{r['peak_rss_mib_worker']:.0f} MiB | "
+                       f"{'yes' if r['peak_rss_mib_worker'] * 1.048576 <= 400 else '**no**'} |")
+            if r['first_chunk_s'] is not None:
+                out.append(f"| first finished chunk < 10 s ({r['tool']}, {shape}; the first chunk "
+                           f"is 15 s at any length) | {r['first_chunk_s']:.1f} s | "
+                           f"{'yes' if r['first_chunk_s'] < 10 else '**no**'} |")
+    if asr:
+        fw = [a for a in asr['asr'] if not a['tool'].startswith('revoice')]
+        ours = [a for a in asr['asr'] if a['tool'].startswith('revoice')]
+        if fw and ours:
+            best = min(ours, key=lambda a: a['seconds'])
+            met = best['seconds'] <= fw[0]['seconds']
+            out.append(f"| recognition alone as fast as faster-whisper int8 | fastest Revoice "
+                       f"({best['model']}, {best['context']} windows) {best['seconds']:.2f} s against "
+                       f"{fw[0]['seconds']:.2f} s | {'yes' if met else '**no**'} |")
+    return out
+
+
 def plot(reports, path):
     import matplotlib
     matplotlib.use('Agg')
@@ -72,6 +106,7 @@ def main():
              'Every figure is one run unless said; the Python route (../shared/bench/reference_pipeline.py, '
              'faster-whisper int8 + the same joe voice through onnxruntime, no fitting, no prosody) ran '
              'in the same `revoice bench` call, right after Revoice, on the same input.', '']
+    lines += ['## Targets (issue 6)', ''] + target_rows(reports, asr) + ['']
     for rep in reports:
         lines += [f"## Whole pipeline: {rep['audio_s']:.0f} s of {', '.join(os.path.basename(p) for p in rep['input'])} "
                   f"(model {rep['model']}, quality {rep['quality']}, language {rep['language']})", '',
