@@ -278,13 +278,12 @@ impl Recognizer {
         } else {
             samples
         };
+        // The encoder's context: the model's own (30 s) or fitted to the window.
         let ctx = match settings.context {
             AudioContext::Fitted => fitted_context(samples.len(), self.ctx.n_audio_ctx()),
             AudioContext::Full => self.ctx.n_audio_ctx(),
         };
-        if settings.context == AudioContext::Fitted {
-            params.set_audio_ctx(ctx);
-        }
+        params.set_audio_ctx(ctx);
         if language.is_none() {
             let detect = fitted_context(DETECTION_SECS * ASR_RATE as usize, ctx);
             self.set_detection_context(detect, threads)?;
