@@ -40,6 +40,7 @@ for input in "$corpus"/*.wav "$corpus"/*.flac "$corpus"/*.mp3; do
     done
   done
 done
+scripts/onset-floor.sh "$results" "$corpus" "$work"
 python3 scripts/quality_table.py "$results" > docs/quality.md.tmp
 mv docs/quality.md.tmp docs/quality.md
 echo "wrote docs/quality.md from $results" >&2
