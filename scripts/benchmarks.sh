@@ -26,11 +26,11 @@ common=(--python $venv/bin/python --reference "$route" --json)
 
 echo "== whole pipeline, ${length} s, workers x threads (with round-trip WER)" >&2
 $BIN bench "$corpus/lecture_en.wav" --length "$length" --shapes 1x2,2x1,1x1 --wer "${common[@]}" > "$out/pipeline.json"
-echo "== whole pipeline, the q8_0 model, the default shape" >&2
-$BIN bench "$corpus/lecture_en.wav" --length "$length" --model base-q8_0 --wer "${common[@]}" > "$out/pipeline-q8_0.json"
+echo "== whole pipeline, base with 16-bit weights, the default shape" >&2
+$BIN bench "$corpus/lecture_en.wav" --length "$length" --model base --wer "${common[@]}" > "$out/pipeline-base.json"
 echo "== recognition alone, 60 s" >&2
 $BIN bench "$corpus/lecture_en.wav" --length 60 --language en --asr base,base-q8_0,base-q5_1 "${common[@]}" > "$out/asr.json"
 
-$venv/bin/python scripts/benchmarks_doc.py docs/benchmarks.md "$out/pipeline.json" "$out/pipeline-q8_0.json" --asr "$out/asr.json"
+$venv/bin/python scripts/benchmarks_doc.py docs/benchmarks.md "$out/pipeline.json" "$out/pipeline-base.json" --asr "$out/asr.json"
 [ -f docs/benchmarks-notes.md ] && cat docs/benchmarks-notes.md >> docs/benchmarks.md
 echo "wrote docs/benchmarks.md and docs/benchmarks.png" >&2

@@ -20,7 +20,7 @@ pub const ASR_RATE: u32 = 16_000;
 pub const LANGUAGE_WINDOW_SECS: f64 = 30.0;
 
 /// The language with the most speech time among `segments`.
-fn main_language(segments: &[Segment]) -> Option<String> {
+pub(crate) fn main_language(segments: &[Segment]) -> Option<String> {
     let mut time: std::collections::BTreeMap<&str, u64> = Default::default();
     for s in segments {
         if let Some(l) = &s.language {

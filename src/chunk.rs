@@ -54,6 +54,19 @@ pub fn conversion_chunks(audio: &Audio, target_secs: f64) -> Vec<Chunk> {
     plan(audio, lead, target_secs, SEARCH_SECS)
 }
 
+/// The quietest moment of `audio` within `search_secs` of sample `around` (as a chunk
+/// boundary would be placed there).
+pub fn quiet_point(audio: &Audio, around: usize, search_secs: f64) -> usize {
+    let n = audio.samples.len();
+    let search = (search_secs.max(0.0) * audio.rate as f64).round() as usize;
+    let around = around.min(n);
+    FrameEnergy::new(&audio.samples, audio.rate).quietest_cut(
+        around.saturating_sub(search),
+        (around + search).min(n),
+        around,
+    )
+}
+
 /// Plan contiguous chunks covering all of `audio` (none for empty audio). Deterministic.
 pub fn plan_chunks(audio: &Audio, target_secs: f64, search_secs: f64) -> Vec<Chunk> {
     plan(audio, target_secs, target_secs, search_secs)
@@ -237,6 +250,21 @@ mod tests {
         let chunks = plan_chunks(&Audio::new(s, rate as u32), 60.0, 5.0);
         let cut = chunks[0].end;
         assert!((61_800..=62_200).contains(&cut), "cut at {cut}");
+    }
+
+    #[test]
+    fn quiet_point_finds_a_gap_within_reach_only() {
+        let rate = 1000;
+        let mut s = noise(20 * rate, 0.5, 5);
+        s[10_400..10_700].iter_mut().for_each(|v| *v = 0.0);
+        let a = Audio::new(s, rate as u32);
+        let near = quiet_point(&a, 10_000, 1.0);
+        assert!((10_500..=10_600).contains(&near), "gap found at {near}");
+        // Out of reach: the point stays within the search span.
+        let far = quiet_point(&a, 5_000, 1.0);
+        assert!((4_000..=6_000).contains(&far), "stayed near at {far}");
+        // Past the end: clamped to the signal.
+        assert!(quiet_point(&a, 50_000, 1.0) <= 20_000);
     }
 
     #[test]

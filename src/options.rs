@@ -14,6 +14,12 @@ use crate::prosody::Prosody;
 use crate::settings::{Device, DeviceError, Quality};
 use crate::tts::{catalog, CatalogVoice, VoicePlan, VoiceSpec};
 
+/// The Whisper model used unless one is chosen: base with 8-bit weights. It recognised
+/// the corpus as well as base's 16-bit weights (the same round-trip WER on jfk and
+/// lecture_en, lower on news_8k) in 6-23 % less time and 60 MB less memory
+/// (docs/benchmarks-notes.md).
+pub const DEFAULT_MODEL: &str = "base-q8_0";
+
 #[derive(Debug, Error)]
 pub enum OptionsError {
     #[error(transparent)]
@@ -50,7 +56,7 @@ pub struct Options {
     /// A voice per language (Whisper codes: `ru = "espeak:ru"`). Languages not named here
     /// and not spoken by the main voice fall back as `VoicePlan::choose` says.
     pub voice_for: BTreeMap<String, String>,
-    /// `tiny.en`, `base`, or a path to a GGML Whisper model.
+    /// `base-q8_0` (the default), `base`, `tiny.en`, or a path to a GGML Whisper model.
     pub model: String,
     /// `auto` or a language code.
     pub language: String,
@@ -78,7 +84,7 @@ impl Default for Options {
         Self {
             voice: "en_US-joe-medium".into(),
             voice_for: BTreeMap::new(),
-            model: "base".into(),
+            model: DEFAULT_MODEL.into(),
             language: "auto".into(),
             quality: Quality::Normal,
             device: Device::Auto,

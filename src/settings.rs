@@ -27,10 +27,11 @@ impl Quality {
         }
     }
 
-    /// Whisper's own 30 s windows at every quality for now. Fitted windows (see
-    /// [`AudioContext`]) recognise lecture_en in 0.56 of the time with the same words, but
-    /// their word times are looser: the round trip of lecture_en went from 5.2% to 12.1%
-    /// WER with prosody on (docs/benchmarks.md). `revoice bench --asr` measures both.
+    /// Whisper's own 30 s windows at every quality. Fitted windows (see [`AudioContext`])
+    /// recognise in about 0.6 of the time, but lose words, even at fast quality where
+    /// word times matter least: fast conversions lost 1-6 points of round-trip WER (jfk 0.0
+    /// -> 4.5 %, lecture_en 9.5 -> 11.2 %, lecture_ru 69.4 -> 70.4 %, news_8k 13.8 -> 19.5 %)
+    /// for 10-36 % less time (docs/benchmarks-notes.md). `revoice bench --asr` measures both.
     pub fn audio_context(self) -> AudioContext {
         AudioContext::Full
     }

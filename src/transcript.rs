@@ -69,6 +69,19 @@ pub struct Transcript {
 }
 
 impl Transcript {
+    /// The same transcript with every time `ms` later (for a piece heard on its own).
+    pub fn shifted(mut self, ms: u64) -> Self {
+        for seg in &mut self.segments {
+            seg.start_ms += ms;
+            seg.end_ms += ms;
+            for w in &mut seg.words {
+                w.start_ms += ms;
+                w.end_ms += ms;
+            }
+        }
+        self
+    }
+
     pub fn text(&self) -> String {
         self.segments
             .iter()
@@ -76,5 +89,40 @@ impl Transcript {
             .filter(|t| !t.is_empty())
             .collect::<Vec<_>>()
             .join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shifted_moves_segments_and_their_words() {
+        let word = |text: &str, start_ms, end_ms| Word {
+            text: text.into(),
+            start_ms,
+            end_ms,
+            probability: 0.9,
+            stressed: None,
+        };
+        let t = Transcript {
+            schema: SCHEMA_VERSION,
+            language: "en".into(),
+            stress: None,
+            segments: vec![Segment {
+                text: "two words".into(),
+                start_ms: 100,
+                end_ms: 900,
+                language: None,
+                stressed: None,
+                words: vec![word("two", 100, 400), word("words", 450, 900)],
+            }],
+        }
+        .shifted(60_000);
+        let seg = &t.segments[0];
+        assert_eq!((seg.start_ms, seg.end_ms), (60_100, 60_900));
+        let times: Vec<_> = seg.words.iter().map(|w| (w.start_ms, w.end_ms)).collect();
+        assert_eq!(times, [(60_100, 60_400), (60_450, 60_900)]);
+        assert_eq!(t.text(), "two words");
     }
 }

@@ -135,3 +135,36 @@ fn a_deeper_voice_is_lower_and_keeps_the_words() {
         base_report.wer
     );
 }
+
+/// The evaluator hears a file longer than a chunk piece by piece (cut where a conversion
+/// would cut it) and puts the pieces back on one timeline: the lecture against a copy of
+/// itself 300 ms late, in 20 s pieces, is heard in full and every word is found 300 ms late.
+#[test]
+fn the_evaluator_hears_a_long_file_in_pieces_on_one_timeline() {
+    let mut s = eval_settings();
+    s.embedder = None;
+    s.chunk_secs = 20.0;
+    s.reference =
+        Some(revoice::eval::read_reference(&corpus("reference/lecture_en.json")).unwrap());
+    let lecture = corpus("lecture_en.wav");
+    let mut late = revoice::decode::decode_file(&lecture).unwrap().audio;
+    let delay = late.rate as usize * 3 / 10;
+    late.samples.splice(0..0, std::iter::repeat_n(0.0, delay));
+    let late_path = out_dir().path().join("lecture_late.wav");
+    revoice::encode::write_audio(&late_path, &late).unwrap();
+
+    let report = evaluate(&lecture, &late_path, &s).expect("eval");
+    let input_wer = report.input_wer.expect("reference given");
+    assert!(
+        input_wer < 0.2,
+        "the lecture heard in pieces: WER {input_wer:.3}"
+    );
+    assert!(report.wer < 0.05, "round trip WER {:.3}", report.wer);
+    let onsets = report.onsets.expect("words matched");
+    assert!(onsets.matched > 100, "{} words matched", onsets.matched);
+    assert!(
+        (250.0..=350.0).contains(&onsets.median_ms),
+        "words found {} ms late",
+        onsets.median_ms
+    );
+}

@@ -134,7 +134,22 @@ pub fn evaluate(input: &Path, output: &Path, s: &EvalSettings) -> Result<Report,
         context: crate::asr::AudioContext::Full,
         word_times: WordTimes::Aligned,
     };
-    let heard_in = ears.hear(&a, &settings)?;
+    // Both are heard piece by piece, cut where the conversion cut the input (at its pauses),
+    // so that whisper.cpp's long-form seeking cannot skip or repeat text over a long file.
+    // The output's cuts move to its own quietest moment within a second of the input's.
+    let cuts_in: Vec<usize> =
+        crate::chunk::conversion_chunks(&Audio::new(a.clone(), ASR_RATE), s.chunk_secs)
+            .iter()
+            .skip(1)
+            .map(|c| c.start)
+            .collect();
+    let out_audio = Audio::new(b.clone(), ASR_RATE);
+    let cuts_out: Vec<usize> = cuts_in
+        .iter()
+        .map(|&c| crate::chunk::quiet_point(&out_audio, c, 1.0))
+        .collect();
+    drop(out_audio);
+    let heard_in = ears.hear_pieces(&a, &cuts_in, &settings)?;
     let languages: Vec<&str> = heard_in
         .segments
         .iter()
@@ -153,7 +168,7 @@ pub fn evaluate(input: &Path, output: &Path, s: &EvalSettings) -> Result<Report,
         context: crate::asr::AudioContext::Full,
         word_times: WordTimes::Aligned,
     };
-    let heard_out = ears.hear(&b, &out_settings)?;
+    let heard_out = ears.hear_pieces(&b, &cuts_out, &out_settings)?;
     drop(ears);
     let (text_in, text_out) = (heard_in.text(), heard_out.text());
     let wer = crate::wer::wer_in(&text_in, &text_out, &language);
@@ -174,12 +189,10 @@ pub fn evaluate(input: &Path, output: &Path, s: &EvalSettings) -> Result<Report,
         Some(path) => Some(speaker_similarity(path, s, &a, &b, &language)?),
         None => None,
     };
-    let bounds: Vec<usize> =
-        crate::chunk::conversion_chunks(&Audio::new(a.clone(), ASR_RATE), s.chunk_secs)
-            .iter()
-            .skip(1)
-            .map(|c| rescale_pos(c.start, ASR_RATE, converted.rate))
-            .collect();
+    let bounds: Vec<usize> = cuts_in
+        .iter()
+        .map(|&c| rescale_pos(c, ASR_RATE, converted.rate))
+        .collect();
     let (joins, join_jump_ratio) = join_jumps(&converted.samples, converted.rate, &bounds);
     Ok(Report {
         input: input.to_path_buf(),
@@ -254,6 +267,39 @@ impl<'a> Ears<'a> {
             }
         }
         Ok(t)
+    }
+
+    /// `samples` heard piece by piece between `cuts` (increasing), on one timeline.
+    fn hear_pieces(
+        &mut self,
+        samples: &[f32],
+        cuts: &[usize],
+        decode: &DecodeSettings,
+    ) -> Result<Transcript, EvalError> {
+        let mut bounds = vec![0];
+        for &c in cuts {
+            let last = bounds[bounds.len() - 1];
+            bounds.push(c.clamp(last, samples.len()));
+        }
+        bounds.push(samples.len());
+        let mut segments = Vec::new();
+        for w in bounds.windows(2).filter(|w| w[1] > w[0]) {
+            let at_ms = w[0] as u64 * 1000 / ASR_RATE as u64;
+            segments.extend(
+                self.hear(&samples[w[0]..w[1]], decode)?
+                    .shifted(at_ms)
+                    .segments,
+            );
+        }
+        let language = crate::asr::main_language(&segments)
+            .or_else(|| decode.language.clone())
+            .unwrap_or_else(|| "en".into());
+        Ok(Transcript {
+            schema: crate::transcript::SCHEMA_VERSION,
+            language,
+            stress: None,
+            segments,
+        })
     }
 }
 

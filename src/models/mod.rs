@@ -177,7 +177,7 @@ impl ModelsDir {
         self.root.join(name)
     }
 
-    /// A Whisper model: "tiny.en" -> `ggml-tiny.en.bin`, "base" -> `ggml-base.bin`; a
+    /// A Whisper model: "base-q8_0" -> `ggml-base-q8_0.bin`, "base" -> `ggml-base.bin`; a
     /// value that is an existing file or looks like a path is taken as it is.
     pub fn whisper_model(&self, name_or_path: &str) -> PathBuf {
         let path = Path::new(name_or_path);

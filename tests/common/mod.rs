@@ -12,16 +12,20 @@ use revoice::pipeline::{ConvertSettings, Engine, Progress, ProgressSink, Summary
 use revoice::settings::{Device, Quality};
 use tokio_util::sync::CancellationToken;
 
+/// A corpus file: in `$REVOICE_CORPUS` when set, else in the `shared/corpus` beside the
+/// checkout (as the library's own tests look for it).
 pub fn corpus(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus")
-        .join(name)
+    let dir = std::env::var_os("REVOICE_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
+    dir.join(name)
 }
 
 pub fn models() -> ModelsDir {
     let m = ModelsDir::locate().expect("models dir (run scripts/setup.sh)");
     m.ensure(&[
         "ggml-base.bin",
+        "ggml-base-q8_0.bin",
         "ggml-tiny.en.bin",
         "en_US-joe-medium.onnx",
         "en_US-joe-medium.onnx.json",
@@ -34,7 +38,7 @@ pub fn settings(workers: usize, cache_dir: Option<&Path>) -> ConvertSettings {
     let m = models();
     ConvertSettings {
         options: Options {
-            model: "base".into(),
+            model: revoice::options::DEFAULT_MODEL.into(),
             language: "auto".into(),
             quality: Quality::Normal,
             device: Device::Cpu,
@@ -44,7 +48,7 @@ pub fn settings(workers: usize, cache_dir: Option<&Path>) -> ConvertSettings {
             use_cache: cache_dir.is_some(),
             ..Options::default()
         },
-        whisper_model: m.whisper_model("base"),
+        whisper_model: m.whisper_model(revoice::options::DEFAULT_MODEL),
         voices: {
             let joe = revoice::tts::VoiceSpec::Piper {
                 onnx: m.voices_dir().join("en_US-joe-medium.onnx"),

@@ -188,7 +188,7 @@ test("a chunk previews before converting, and a voice sample plays", async () =>
 test("each built-in preset sets the controls from its file in assets/presets", async () => {
   const expected = {
     "Fast draft": { model: "tiny.en", quality: "fast", chunk: "60" },
-    Natural: { model: "base", quality: "normal", chunk: "60" },
+    Natural: { model: "base-q8_0", quality: "normal", chunk: "60" },
     "Best quality": { model: "base", quality: "high", chunk: "45" },
   };
   for (const [name, want] of Object.entries(expected)) {

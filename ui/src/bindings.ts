@@ -196,7 +196,7 @@ export type Options_Deserialize = {
 	 *  and not spoken by the main voice fall back as `VoicePlan::choose` says.
 	 */
 	voice_for?: { [key in string]: string },
-	/**  `tiny.en`, `base`, or a path to a GGML Whisper model. */
+	/**  `base-q8_0` (the default), `base`, `tiny.en`, or a path to a GGML Whisper model. */
 	model?: string,
 	/**  `auto` or a language code. */
 	language?: string,
@@ -228,7 +228,7 @@ export type Options_Serialize = {
 	 *  and not spoken by the main voice fall back as `VoicePlan::choose` says.
 	 */
 	voice_for: { [key in string]: string },
-	/**  `tiny.en`, `base`, or a path to a GGML Whisper model. */
+	/**  `base-q8_0` (the default), `base`, `tiny.en`, or a path to a GGML Whisper model. */
 	model: string,
 	/**  `auto` or a language code. */
 	language: string,

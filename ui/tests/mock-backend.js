@@ -12,11 +12,11 @@
     { name: "Fast draft", description: "Quickest", built_in: true,
       options: { voice: "en_US-joe-medium", model: "tiny.en", language: "en", quality: "fast", device: "auto", workers: null, threads: null, chunk_secs: 60, use_cache: true, voice_for: {}, ...prosody } },
     { name: "Natural", description: "Balanced", built_in: true,
-      options: { voice: "en_US-joe-medium", model: "base", language: "auto", quality: "normal", device: "auto", workers: null, threads: null, chunk_secs: 60, use_cache: true, voice_for: {}, ...prosody } },
+      options: { voice: "en_US-joe-medium", model: "base-q8_0", language: "auto", quality: "normal", device: "auto", workers: null, threads: null, chunk_secs: 60, use_cache: true, voice_for: {}, ...prosody } },
     { name: "Best quality", description: "Most accurate", built_in: true,
       options: { voice: "en_US-joe-medium", model: "base", language: "auto", quality: "high", device: "auto", workers: null, threads: null, chunk_secs: 45, use_cache: true, voice_for: {}, ...prosody } },
     { name: "Deeper voice", description: "Lower and larger", built_in: true,
-      options: { voice: "en_US-joe-medium", model: "base", language: "auto", quality: "normal", device: "auto", workers: null, threads: null, chunk_secs: 60, use_cache: true, voice_for: {}, ...prosody, pitch_shift: -3, formant_shift: -2 } },
+      options: { voice: "en_US-joe-medium", model: "base-q8_0", language: "auto", quality: "normal", device: "auto", workers: null, threads: null, chunk_secs: 60, use_cache: true, voice_for: {}, ...prosody, pitch_shift: -3, formant_shift: -2 } },
   ];
   const durations = { "jfk.flac": 11.0, "lecture_en.wav": 60.0, "notes.wav": 0 };
 

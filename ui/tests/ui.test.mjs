@@ -141,7 +141,7 @@ test("start, live progress per worker and chunk, then done", async () => {
   await page.click("#start");
   const [req] = await calls("start_job");
   assert.equal(req.request.input, "/corpus/jfk.flac");
-  assert.equal(req.request.options.model, "base");
+  assert.equal(req.request.options.model, "base-q8_0");
   const id = req.request.id;
   await progress(id, { kind: "file_started", input: "/corpus/jfk.flac", duration_secs: 11, chunks: 2, cached: 0,
     parallelism: { workers: 2, threads: 1, reason: "" } });

@@ -39,8 +39,8 @@ pub struct ConvertArgs {
     /// language, else espeak-ng's.
     #[arg(long = "voice-for", value_name = "LANG=VOICE", value_parser = parse_voice_for)]
     voice_for: Vec<(String, String)>,
-    /// Whisper model: tiny.en (English only, fastest), base (multilingual) or a .bin path
-    /// [default: base].
+    /// Whisper model: base-q8_0 (multilingual, 8-bit weights), base (the same, 16-bit),
+    /// tiny.en (English only, fastest) or a .bin path [default: base-q8_0].
     #[arg(long)]
     model: Option<String>,
     /// Language of the speech: auto (detected per chunk) or a code such as en, ru, de
