@@ -42,5 +42,6 @@ for input in "$corpus"/*.wav "$corpus"/*.flac "$corpus"/*.mp3; do
 done
 scripts/onset-floor.sh "$results" "$corpus" "$work"
 python3 scripts/quality_table.py "$results" > docs/quality.md.tmp
+[ -f docs/quality-notes.md ] && cat docs/quality-notes.md >> docs/quality.md.tmp
 mv docs/quality.md.tmp docs/quality.md
 echo "wrote docs/quality.md from $results" >&2

@@ -158,7 +158,7 @@ fn a_missing_model_names_the_fix() {
     std::fs::create_dir_all(dir.path()).unwrap();
     fails_with(
         &corpus("jfk.flac"),
-        &["ggml-base.bin", "revoice models prepare"],
+        &["ggml-base-q8_0.bin", "revoice models prepare"],
         &[("REVOICE_MODELS", dir.path())],
     );
 }
