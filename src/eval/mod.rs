@@ -124,8 +124,11 @@ pub struct Report {
 pub fn evaluate(input: &Path, output: &Path, s: &EvalSettings) -> Result<Report, EvalError> {
     let original = crate::decode::decode_file(input)?.audio;
     let converted = crate::decode::decode_file(output)?.audio;
-    let a = crate::resample::resample(&original, ASR_RATE)?.samples;
-    let b = crate::resample::resample(&converted, ASR_RATE)?.samples;
+    let (heard_a, heard_b) = (
+        crate::resample::resample(&original, ASR_RATE)?,
+        crate::resample::resample(&converted, ASR_RATE)?,
+    );
+    let (a, b) = (&heard_a.samples[..], &heard_b.samples[..]);
 
     let mut ears = Ears::new(s);
     let settings = DecodeSettings {
@@ -137,19 +140,16 @@ pub fn evaluate(input: &Path, output: &Path, s: &EvalSettings) -> Result<Report,
     // Both are heard piece by piece, cut where the conversion cut the input (at its pauses),
     // so that whisper.cpp's long-form seeking cannot skip or repeat text over a long file.
     // The output's cuts move to its own quietest moment within a second of the input's.
-    let cuts_in: Vec<usize> =
-        crate::chunk::conversion_chunks(&Audio::new(a.clone(), ASR_RATE), s.chunk_secs)
-            .iter()
-            .skip(1)
-            .map(|c| c.start)
-            .collect();
-    let out_audio = Audio::new(b.clone(), ASR_RATE);
+    let cuts_in: Vec<usize> = crate::chunk::conversion_chunks(&heard_a, s.chunk_secs)
+        .iter()
+        .skip(1)
+        .map(|c| c.start)
+        .collect();
     let cuts_out: Vec<usize> = cuts_in
         .iter()
-        .map(|&c| crate::chunk::quiet_point(&out_audio, c, 1.0))
+        .map(|&c| crate::chunk::quiet_point(&heard_b, c, 1.0))
         .collect();
-    drop(out_audio);
-    let heard_in = ears.hear_pieces(&a, &cuts_in, &settings)?;
+    let heard_in = ears.hear_pieces(a, &cuts_in, &settings)?;
     let languages: Vec<&str> = heard_in
         .segments
         .iter()
@@ -168,7 +168,7 @@ pub fn evaluate(input: &Path, output: &Path, s: &EvalSettings) -> Result<Report,
         context: crate::asr::AudioContext::Full,
         word_times: WordTimes::Aligned,
     };
-    let heard_out = ears.hear_pieces(&b, &cuts_out, &out_settings)?;
+    let heard_out = ears.hear_pieces(b, &cuts_out, &out_settings)?;
     drop(ears);
     let (text_in, text_out) = (heard_in.text(), heard_out.text());
     let wer = crate::wer::wer_in(&text_in, &text_out, &language);
@@ -178,15 +178,15 @@ pub fn evaluate(input: &Path, output: &Path, s: &EvalSettings) -> Result<Report,
         .map(|r| crate::wer::wer_in(r, &text_in, &language));
 
     let onsets_raw = onsets(&heard_in, &heard_out, &language);
-    let onsets = onsets(&snapped(&heard_in, &a), &snapped(&heard_out, &b), &language);
-    let onsets_in = speech_onsets_ms(&a);
-    let speech_onsets = nearest_onsets(&onsets_in, &speech_onsets_ms(&b));
-    let (f0_correlation, f0_frames) = f0_correlation(&a, &b);
-    let energy_correlation = energy_correlation(&a, &b);
+    let onsets = onsets(&snapped(&heard_in, a), &snapped(&heard_out, b), &language);
+    let onsets_in = speech_onsets_ms(a);
+    let speech_onsets = nearest_onsets(&onsets_in, &speech_onsets_ms(b));
+    let (f0_correlation, f0_frames) = f0_correlation(a, b);
+    let energy_correlation = energy_correlation(a, b);
     let input_lufs = loudness::integrated_lufs(&original.samples, original.rate);
     let output_lufs = loudness::integrated_lufs(&converted.samples, converted.rate);
     let speaker = match &s.embedder {
-        Some(path) => Some(speaker_similarity(path, s, &a, &b, &language)?),
+        Some(path) => Some(speaker_similarity(path, s, a, b, &language)?),
         None => None,
     };
     let bounds: Vec<usize> = cuts_in
@@ -202,7 +202,7 @@ pub fn evaluate(input: &Path, output: &Path, s: &EvalSettings) -> Result<Report,
         input_secs: original.duration_secs(),
         output_secs: converted.duration_secs(),
         duration_error_ms: (converted.duration_secs() - original.duration_secs()) * 1000.0,
-        segment_span_error_ms: segment_span_error(&heard_in, &a, &b),
+        segment_span_error_ms: segment_span_error(&heard_in, a, b),
         wer,
         input_wer,
         onsets,
