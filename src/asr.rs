@@ -19,19 +19,6 @@ pub const ASR_RATE: u32 = 16_000;
 /// its own language detection.
 pub const LANGUAGE_WINDOW_SECS: f64 = 30.0;
 
-/// The language with the most speech time among `segments`.
-pub(crate) fn main_language(segments: &[Segment]) -> Option<String> {
-    let mut time: std::collections::BTreeMap<&str, u64> = Default::default();
-    for s in segments {
-        if let Some(l) = &s.language {
-            *time.entry(l).or_default() += s.end_ms.saturating_sub(s.start_ms);
-        }
-    }
-    time.into_iter()
-        .max_by_key(|(_, ms)| *ms)
-        .map(|(l, _)| l.to_string())
-}
-
 #[derive(Debug, Error)]
 pub enum AsrError {
     #[error("cannot load Whisper model {path}: {reason}")]
@@ -199,13 +186,7 @@ impl Recognizer {
                 self.transcribe_window(&samples[w.start..w.end], at_ms, settings, threads)?;
             segments.extend(part.segments);
         }
-        let language = main_language(&segments).unwrap_or_else(|| "en".into());
-        Ok(Transcript {
-            stress: None,
-            schema: SCHEMA_VERSION,
-            language,
-            segments,
-        })
+        Ok(Transcript::joined(segments, "en"))
     }
 
     /// Where to cut `samples` into separate whisper.cpp calls, at pauses.

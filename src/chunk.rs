@@ -54,17 +54,23 @@ pub fn conversion_chunks(audio: &Audio, target_secs: f64) -> Vec<Chunk> {
     plan(audio, lead, target_secs, SEARCH_SECS)
 }
 
-/// The quietest moment of `audio` within `search_secs` of sample `around` (as a chunk
-/// boundary would be placed there).
-pub fn quiet_point(audio: &Audio, around: usize, search_secs: f64) -> usize {
+/// For each sample position in `arounds`, the quietest moment of `audio` within
+/// `search_secs` of it (as a chunk boundary would be placed there).
+pub fn quiet_points(audio: &Audio, arounds: &[usize], search_secs: f64) -> Vec<usize> {
     let n = audio.samples.len();
     let search = (search_secs.max(0.0) * audio.rate as f64).round() as usize;
-    let around = around.min(n);
-    FrameEnergy::new(&audio.samples, audio.rate).quietest_cut(
-        around.saturating_sub(search),
-        (around + search).min(n),
-        around,
-    )
+    let energy = FrameEnergy::new(&audio.samples, audio.rate);
+    arounds
+        .iter()
+        .map(|&around| {
+            let around = around.min(n);
+            energy.quietest_cut(
+                around.saturating_sub(search),
+                (around + search).min(n),
+                around,
+            )
+        })
+        .collect()
 }
 
 /// Plan contiguous chunks covering all of `audio` (none for empty audio). Deterministic.
@@ -253,18 +259,19 @@ mod tests {
     }
 
     #[test]
-    fn quiet_point_finds_a_gap_within_reach_only() {
+    fn quiet_points_find_a_gap_within_reach_only() {
         let rate = 1000;
         let mut s = noise(20 * rate, 0.5, 5);
         s[10_400..10_700].iter_mut().for_each(|v| *v = 0.0);
         let a = Audio::new(s, rate as u32);
-        let near = quiet_point(&a, 10_000, 1.0);
+        let [near, far, past] = quiet_points(&a, &[10_000, 5_000, 50_000], 1.0)[..] else {
+            panic!("one point per position");
+        };
         assert!((10_500..=10_600).contains(&near), "gap found at {near}");
         // Out of reach: the point stays within the search span.
-        let far = quiet_point(&a, 5_000, 1.0);
         assert!((4_000..=6_000).contains(&far), "stayed near at {far}");
         // Past the end: clamped to the signal.
-        assert!(quiet_point(&a, 50_000, 1.0) <= 20_000);
+        assert!(past <= 20_000);
     }
 
     #[test]

@@ -69,6 +69,28 @@ pub struct Transcript {
 }
 
 impl Transcript {
+    /// Segments recognised piece by piece, as one transcript in the language spoken
+    /// longest among them (`fallback` when none says).
+    pub fn joined(segments: Vec<Segment>, fallback: &str) -> Self {
+        let mut time: std::collections::BTreeMap<&str, u64> = Default::default();
+        for s in &segments {
+            if let Some(l) = &s.language {
+                *time.entry(l).or_default() += s.end_ms.saturating_sub(s.start_ms);
+            }
+        }
+        let language = time
+            .into_iter()
+            .max_by_key(|(_, ms)| *ms)
+            .map_or(fallback, |(l, _)| l)
+            .to_string();
+        Self {
+            schema: SCHEMA_VERSION,
+            language,
+            stress: None,
+            segments,
+        }
+    }
+
     /// The same transcript with every time `ms` later (for a piece heard on its own).
     pub fn shifted(mut self, ms: u64) -> Self {
         for seg in &mut self.segments {
@@ -124,5 +146,31 @@ mod tests {
         let times: Vec<_> = seg.words.iter().map(|w| (w.start_ms, w.end_ms)).collect();
         assert_eq!(times, [(60_100, 60_400), (60_450, 60_900)]);
         assert_eq!(t.text(), "two words");
+    }
+
+    #[test]
+    fn joined_pieces_take_the_language_spoken_longest() {
+        let seg = |language: Option<&str>, start_ms, end_ms| Segment {
+            text: "x".into(),
+            start_ms,
+            end_ms,
+            language: language.map(Into::into),
+            stressed: None,
+            words: vec![],
+        };
+        let t = Transcript::joined(
+            vec![
+                seg(Some("de"), 0, 4_000),
+                seg(Some("en"), 4_000, 6_000),
+                seg(Some("en"), 6_000, 9_000),
+            ],
+            "ru",
+        );
+        assert_eq!(t.language, "en");
+        assert_eq!(t.segments.len(), 3);
+        assert_eq!(
+            Transcript::joined(vec![seg(None, 0, 1_000)], "ru").language,
+            "ru"
+        );
     }
 }

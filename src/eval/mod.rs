@@ -145,10 +145,7 @@ pub fn evaluate(input: &Path, output: &Path, s: &EvalSettings) -> Result<Report,
         .skip(1)
         .map(|c| c.start)
         .collect();
-    let cuts_out: Vec<usize> = cuts_in
-        .iter()
-        .map(|&c| crate::chunk::quiet_point(&heard_b, c, 1.0))
-        .collect();
+    let cuts_out = crate::chunk::quiet_points(&heard_b, &cuts_in, 1.0);
     let heard_in = ears.hear_pieces(a, &cuts_in, &settings)?;
     let languages: Vec<&str> = heard_in
         .segments
@@ -291,15 +288,10 @@ impl<'a> Ears<'a> {
                     .segments,
             );
         }
-        let language = crate::asr::main_language(&segments)
-            .or_else(|| decode.language.clone())
-            .unwrap_or_else(|| "en".into());
-        Ok(Transcript {
-            schema: crate::transcript::SCHEMA_VERSION,
-            language,
-            stress: None,
+        Ok(Transcript::joined(
             segments,
-        })
+            decode.language.as_deref().unwrap_or("en"),
+        ))
     }
 }
 
