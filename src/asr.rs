@@ -132,6 +132,11 @@ impl Recognizer {
         })
     }
 
+    /// The word times this recogniser was loaded for.
+    pub fn word_times(&self) -> WordTimes {
+        self.word_times
+    }
+
     /// Free whisper.cpp's working memory (its caches and compute buffers: about 230 MB with
     /// base) until the next call needs it again, so a worker synthesising speech does not
     /// hold it too.

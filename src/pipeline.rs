@@ -433,7 +433,8 @@ impl Engine {
 
         if let Some(cache) = &self.cache {
             for (out, &i) in outputs.iter().zip(which) {
-                if out.done.recognized {
+                // A chunk retried with other word times is not what its key describes.
+                if out.done.recognized && out.done.word_times == plan.decode_settings.word_times {
                     cache.put(
                         &plan.keys[i],
                         &plan.model_id,

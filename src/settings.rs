@@ -36,14 +36,20 @@ impl Quality {
         AudioContext::Full
     }
 
-    /// Where the word times that place the new voice's words come from: whisper.cpp's
-    /// estimate at every quality for now. Aligned word times with fitted windows measured
-    /// better round trips on lecture_en (WER 8.6% against 11.2%) and news_8k (15.5% against
-    /// 21.3%) in 20% less time, but worse word onsets on jfk and a worse round trip on
-    /// lecture_ru (75.7% against 73.0%); and whisper.cpp aborts when it aligns a stretch
-    /// under 140 ms, which a worker must survive first (docs/benchmarks.md).
+    /// Where the word times that place the new voice's words come from. Aligned (dynamic
+    /// time warping) at normal and high quality: against whisper.cpp's estimate, natural
+    /// conversions of the corpus lost fewer words on every file (round-trip WER lecture_en
+    /// 11.2 -> 9.5 %, lecture_ru 60.2 -> 52.8, news_8k 16.8 -> 14.7, multilingual 25.3 ->
+    /// 21.9, jfk 0.0 and names_numbers_ru 68.8 unchanged) in about the same time; word
+    /// onsets got better on four files and worse on jfk (p95 200 -> 1180 ms) and lecture_ru
+    /// (docs/quality-notes.md). A worker that aborts while aligning (whisper.cpp asserts on
+    /// very short stretches) has its chunk retried with estimated times. Fast quality keeps
+    /// the estimate.
     pub fn word_times(self) -> WordTimes {
-        WordTimes::Estimated
+        match self {
+            Quality::Fast => WordTimes::Estimated,
+            Quality::Normal | Quality::High => WordTimes::Aligned,
+        }
     }
 }
 
@@ -202,8 +208,12 @@ mod tests {
                 language: None,
                 beam_size: Some(5),
                 context: AudioContext::Full,
-                word_times: WordTimes::Estimated,
+                word_times: WordTimes::Aligned,
             }
+        );
+        assert_eq!(
+            decode_settings("en", Quality::Fast).word_times,
+            WordTimes::Estimated
         );
         assert_eq!(
             decode_settings("RU", Quality::Fast).language.as_deref(),

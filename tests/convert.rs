@@ -7,6 +7,7 @@ use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use common::*;
+use revoice::asr::WordTimes;
 use revoice::pipeline::Progress;
 use revoice::settings::Quality;
 use revoice::workers::PoolEvent;
@@ -158,6 +159,48 @@ fn a_killed_worker_is_replaced_and_the_output_is_unchanged() {
         bytes(&out) == bytes(lecture_baseline()),
         "output changed after a worker was killed"
     );
+}
+
+/// A worker that aborts (as whisper.cpp does when an assertion fails) while recognising
+/// with aligned word times gets its chunk back with estimated times. That transcript is not
+/// what the cache key (aligned times) describes, so it is not cached: the next run
+/// recognises the chunk again, and caches it then.
+#[test]
+fn a_worker_that_aborts_while_aligning_is_retried_with_estimated_word_times() {
+    // No core file from the abort.
+    let no_core = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    unsafe { libc::setrlimit(libc::RLIMIT_CORE, &no_core) };
+    let cache = tempfile::tempdir().unwrap();
+    let s = settings(1, Some(cache.path()));
+    assert_eq!(s.options.quality.word_times(), WordTimes::Aligned);
+    let cached = || std::fs::read_dir(cache.path()).unwrap().count();
+
+    let out = out_dir().path().join("jfk-aborted.wav");
+    let (r, events) = run_with(
+        s.clone(),
+        &corpus("jfk.flac"),
+        &out,
+        signal_on_first_chunk(libc::SIGABRT, 1),
+    );
+    r.expect("the retry with estimated word times succeeds");
+    let reasons: Vec<&String> = events
+        .iter()
+        .filter_map(|e| match e {
+            Progress::Pool(PoolEvent::ChunkFailed { reason, .. }) => Some(reason),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    assert!(reasons[0].contains("SIGABRT"), "{reasons:?}");
+    assert_eq!(cached(), 0, "a fallback transcript is not cached");
+
+    let again = out_dir().path().join("jfk-after-abort.wav");
+    let (r, _) = run(s, &corpus("jfk.flac"), &again);
+    assert_eq!(r.unwrap().cache_hits, 0);
+    assert_eq!(cached(), 1, "the aligned transcript is cached");
 }
 
 #[test]
@@ -449,14 +492,19 @@ fn russian_speech_is_stressed_and_the_marks_are_kept_in_the_cached_transcript() 
         .filter_map(|w| w["stressed"].as_str())
         .collect();
     assert!(words.iter().any(|w| w.contains("+")), "{json}");
-    // fast: same recognition from the cache, the marks are dropped.
+    // fast: recognised again (estimated word times, not aligned), and no marks.
     let fast = convert(Quality::Fast);
-    assert_eq!(fast.cache_hits, 1);
+    assert_eq!(fast.cache_hits, 0);
     assert!(
         fast.transcript.iter().all(|l| l.spoken == l.text),
         "{:?}",
         fast.transcript
     );
+    // normal again: the marks come back from the cache.
+    let again = convert(Quality::Normal);
+    assert_eq!(again.cache_hits, 1);
+    let spoken_again: Vec<&str> = again.transcript.iter().map(|l| l.spoken.as_str()).collect();
+    assert_eq!(spoken_again, spoken);
 }
 
 #[test]

@@ -4,12 +4,15 @@
 //! it, and wait for the answer with a time limit. A worker that crashes, answers with a
 //! failure, or stays silent past the limit is killed and replaced, and its chunk goes back to
 //! the queue; after [`PoolConfig::max_retries`] retries the whole run fails with an error that
-//! names the chunk and its time range. Results are kept by chunk index, so the output does
+//! names the chunk and its time range. A worker that aborted (SIGABRT, an assertion in
+//! whisper.cpp) while recognising with aligned word times gets its chunk back with estimated
+//! times, the route that does not align. Results are kept by chunk index, so the output does
 //! not depend on which worker finished first.
 
 use std::collections::VecDeque;
+use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
-use std::process::Stdio;
+use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -23,7 +26,10 @@ use super::protocol::{
     decode_samples, encode_frame, ChunkDone, ChunkJob, Reply, Request, WorkerSetup,
     PROTOCOL_VERSION,
 };
-use crate::asr::ASR_RATE;
+use crate::asr::{WordTimes, ASR_RATE};
+
+/// The signal of `abort()`, which a failed assertion in whisper.cpp raises.
+const SIGABRT: i32 = libc::SIGABRT;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PoolError {
@@ -103,6 +109,8 @@ struct WorkerProcess {
     pid: u32,
     /// The worker's most recent stderr line, for error messages.
     last_log: Arc<Mutex<Option<String>>>,
+    /// How the process ended, once it has (seen when a pipe broke).
+    exit: Option<ExitStatus>,
 }
 
 pub struct WorkerPool {
@@ -137,7 +145,15 @@ impl WorkerPool {
         let run = Run {
             config: &self.config,
             chunks: &chunks,
-            queue: Mutex::new((0..n).map(|i| (i, 0)).collect()),
+            queue: Mutex::new(
+                (0..n)
+                    .map(|index| Attempt {
+                        index,
+                        tries: 0,
+                        estimated: false,
+                    })
+                    .collect(),
+            ),
             results: Mutex::new((0..n).map(|_| None).collect()),
             failed: CancellationToken::new(),
             error: Mutex::new(None),
@@ -194,12 +210,21 @@ impl WorkerPool {
     }
 }
 
+/// A chunk waiting in the queue.
+#[derive(Debug, Clone, Copy)]
+struct Attempt {
+    index: usize,
+    /// Attempts so far.
+    tries: u32,
+    /// Recognise with estimated word times whatever the job asks for.
+    estimated: bool,
+}
+
 /// The shared state of one `process` call.
 struct Run<'a> {
     config: &'a PoolConfig,
     chunks: &'a [ChunkInput],
-    /// (chunk index, attempts so far)
-    queue: Mutex<VecDeque<(usize, u32)>>,
+    queue: Mutex<VecDeque<Attempt>>,
     results: Mutex<Vec<Option<ChunkOutput>>>,
     failed: CancellationToken,
     error: Mutex<Option<PoolError>>,
@@ -212,10 +237,10 @@ impl Run<'_> {
             if self.failed.is_cancelled() {
                 return;
             }
-            let Some((index, attempt)) = self.queue.lock().ok().and_then(|mut q| q.pop_front())
-            else {
+            let Some(next) = self.queue.lock().ok().and_then(|mut q| q.pop_front()) else {
                 return;
             };
+            let (index, attempt) = (next.index, next.tries);
             if worker.is_none() {
                 match spawn_worker(self.config, slot, self.events).await {
                     Ok(w) => *worker = Some(w),
@@ -226,7 +251,7 @@ impl Run<'_> {
             let input = &self.chunks[index];
             (self.events)(PoolEvent::ChunkStarted { slot, index });
             let answer = tokio::select! {
-                a = tokio::time::timeout(self.config.chunk_timeout, w.run_job(input)) => a,
+                a = tokio::time::timeout(self.config.chunk_timeout, w.run_job(input, next.estimated)) => a,
                 _ = self.failed.cancelled() => return,
             };
             let reason = match answer {
@@ -248,6 +273,16 @@ impl Run<'_> {
                     self.config.chunk_timeout.as_secs()
                 ),
             };
+            let job = &input.job;
+            let aborted = worker
+                .as_ref()
+                .and_then(|w| w.exit)
+                .and_then(|e| e.signal())
+                == Some(SIGABRT);
+            let estimated = next.estimated
+                || (aborted
+                    && job.transcript.is_none()
+                    && job.decode.word_times == WordTimes::Aligned);
             // The worker is in an unknown state: replace it.
             if let Some(mut dead) = worker.take() {
                 let _ = dead.child.kill().await;
@@ -262,7 +297,6 @@ impl Run<'_> {
                 reason: reason.clone(),
             });
             if attempt >= self.config.max_retries {
-                let job = &input.job;
                 return self.fail(PoolError::Chunk {
                     index,
                     range: time_range(job.start, job.end),
@@ -270,8 +304,15 @@ impl Run<'_> {
                     reason,
                 });
             }
+            if estimated && !next.estimated {
+                warn!(index, "retrying the chunk with estimated word times");
+            }
             if let Ok(mut q) = self.queue.lock() {
-                q.push_front((index, attempt + 1));
+                q.push_front(Attempt {
+                    index,
+                    tries: attempt + 1,
+                    estimated,
+                });
             }
         }
     }
@@ -285,9 +326,16 @@ impl Run<'_> {
 }
 
 impl WorkerProcess {
-    async fn run_job(&mut self, input: &ChunkInput) -> Result<ChunkOutput, String> {
-        let frame = encode_frame(&Request::Job(input.job.clone()), &input.samples)
-            .map_err(|e| e.to_string())?;
+    async fn run_job(
+        &mut self,
+        input: &ChunkInput,
+        estimated: bool,
+    ) -> Result<ChunkOutput, String> {
+        let mut job = input.job.clone();
+        if estimated {
+            job.decode.word_times = WordTimes::Estimated;
+        }
+        let frame = encode_frame(&Request::Job(job), &input.samples).map_err(|e| e.to_string())?;
         self.send(&frame).await?;
         match self.receive().await? {
             (Reply::Done(done), audio) if done.index == input.job.index => {
@@ -336,7 +384,10 @@ impl WorkerProcess {
     async fn died(&mut self, e: std::io::Error) -> String {
         let status = tokio::time::timeout(Duration::from_secs(2), self.child.wait()).await;
         let what = match status {
-            Ok(Ok(status)) => format!("worker {} exited ({status})", self.pid),
+            Ok(Ok(status)) => {
+                self.exit = Some(status);
+                format!("worker {} exited ({status})", self.pid)
+            }
             _ => format!("worker {} connection lost: {e}", self.pid),
         };
         match self.last_log.lock().ok().and_then(|l| l.clone()) {
@@ -377,6 +428,7 @@ async fn spawn_worker(
         stdout,
         pid,
         last_log,
+        exit: None,
     };
     let setup = Request::Setup {
         protocol: PROTOCOL_VERSION,

@@ -23,7 +23,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use crate::asr::DecodeSettings;
 use crate::transcript::Transcript;
 
-pub const PROTOCOL_VERSION: u32 = 5;
+pub const PROTOCOL_VERSION: u32 = 6;
 
 /// Frames larger than this are refused: a corrupted length must not allocate gigabytes.
 const MAX_FRAME: usize = 1 << 30;
@@ -92,6 +92,9 @@ pub struct ChunkDone {
     pub transcript: Transcript,
     /// True when the worker ran recognition (false: the job carried a cached transcript).
     pub recognized: bool,
+    /// Where the transcript's word times came from (the job's choice).
+    #[serde(default)]
+    pub word_times: crate::asr::WordTimes,
     pub rate: u32,
     /// Which voice spoke which language in this chunk.
     pub voices: Vec<VoiceUse>,

@@ -20,7 +20,7 @@ use super::protocol::{
     read_frame, write_frame, ChunkDone, ChunkJob, Reply, Request, StageMillis, VoiceUse,
     WorkerSetup, PROTOCOL_VERSION,
 };
-use crate::asr::{Recognizer, ASR_RATE};
+use crate::asr::{Recognizer, WordTimes, ASR_RATE};
 use crate::assemble::Timeline;
 use crate::audio::rescale_pos;
 use crate::prosody::fit::{fit_segment, pace_words, Pace, Speaker};
@@ -43,6 +43,9 @@ pub enum WorkerError {
 /// main one load the first time their language comes up.
 pub struct Worker {
     recognizer: Recognizer,
+    /// Where the recogniser came from, to load it again for other word times.
+    whisper_model: std::path::PathBuf,
+    use_gpu: bool,
     plan: VoicePlan,
     /// The plan's choice per language, made once (it may scan the voices folder).
     chosen: HashMap<String, VoiceSpec>,
@@ -131,6 +134,8 @@ impl Worker {
         );
         Ok(Self {
             recognizer,
+            whisper_model: setup.whisper_model.clone(),
+            use_gpu: setup.use_gpu,
             plan: setup.voices.clone(),
             chosen: HashMap::new(),
             voices: HashMap::from([(setup.voices.main.clone(), main)]),
@@ -155,12 +160,14 @@ impl Worker {
         let t = Instant::now();
         let (mut transcript, recognized) = match &job.transcript {
             Some(cached) => (cached.clone(), false),
-            None => (
-                self.recognizer
+            None => {
+                self.load_for(job.decode.word_times)?;
+                let transcript = self
+                    .recognizer
                     .transcribe(samples, offset_ms, &job.decode, self.threads)
-                    .map_err(|e| e.to_string())?,
-                true,
-            ),
+                    .map_err(|e| e.to_string())?;
+                (transcript, true)
+            }
         };
         // Synthesis need not share the worker with whisper.cpp's working memory.
         self.recognizer.release();
@@ -179,12 +186,25 @@ impl Worker {
             index: job.index,
             transcript,
             recognized,
+            word_times: job.decode.word_times,
             rate: self.rate,
             voices,
             millis,
             peak_rss_kib: crate::memory::peak_rss_kib(),
         };
         Ok((done, audio))
+    }
+
+    /// Load the recogniser again when a job asks for other word times than it was loaded
+    /// for (the supervisor retries a chunk with estimated times after an aligned attempt
+    /// aborted); a fraction of a second with base.
+    fn load_for(&mut self, word_times: WordTimes) -> Result<(), String> {
+        if self.recognizer.word_times() != word_times {
+            info!(?word_times, "loading the recogniser for other word times");
+            self.recognizer = Recognizer::load(&self.whisper_model, self.use_gpu, word_times)
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(())
     }
 
     /// Speak every phrase of every segment at its original place, fitted to the part of its
