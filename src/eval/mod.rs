@@ -101,7 +101,12 @@ pub struct Report {
     pub input_pauses: usize,
     /// Pearson correlation of the F0 contours (semitones, each speaker's mean removed).
     pub f0_correlation: Option<f64>,
+    /// Frames voiced in both, which the correlation is taken over (at least 20 for a figure).
     pub f0_frames: usize,
+    /// Frames voiced in the input and in the output alone: few frames in both with many in
+    /// each means the voiced stretches do not line up in time.
+    pub f0_voiced_input: usize,
+    pub f0_voiced_output: usize,
     /// Pearson correlation of the 10 ms RMS envelopes.
     pub energy_correlation: Option<f64>,
     pub input_lufs: Option<f64>,
@@ -178,7 +183,8 @@ pub fn evaluate(input: &Path, output: &Path, s: &EvalSettings) -> Result<Report,
     let onsets = onsets(&snapped(&heard_in, a), &snapped(&heard_out, b), &language);
     let onsets_in = speech_onsets_ms(a);
     let speech_onsets = nearest_onsets(&onsets_in, &speech_onsets_ms(b));
-    let (f0_correlation, f0_frames) = f0_correlation(a, b);
+    let (ta, tb) = (pitch::track(a, ASR_RATE), pitch::track(b, ASR_RATE));
+    let (f0_correlation, f0_frames) = f0_correlation(&ta, &tb);
     let energy_correlation = energy_correlation(a, b);
     let input_lufs = loudness::integrated_lufs(&original.samples, original.rate);
     let output_lufs = loudness::integrated_lufs(&converted.samples, converted.rate);
@@ -208,6 +214,8 @@ pub fn evaluate(input: &Path, output: &Path, s: &EvalSettings) -> Result<Report,
         input_pauses: onsets_in.len(),
         f0_correlation,
         f0_frames,
+        f0_voiced_input: ta.voiced_frames(),
+        f0_voiced_output: tb.voiced_frames(),
         energy_correlation,
         input_lufs,
         output_lufs,
@@ -416,8 +424,7 @@ fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
 
 /// F0 correlation over frames voiced in both (semitones; Pearson removes each mean), and
 /// how many frames that was. `None` under 20 such frames.
-fn f0_correlation(a: &[f32], b: &[f32]) -> (Option<f64>, usize) {
-    let (ta, tb) = (pitch::track(a, ASR_RATE), pitch::track(b, ASR_RATE));
+fn f0_correlation(ta: &pitch::PitchTrack, tb: &pitch::PitchTrack) -> (Option<f64>, usize) {
     let (x, y): (Vec<f64>, Vec<f64>) = ta
         .f0
         .iter()

@@ -132,7 +132,13 @@ fn table(r: &Report) -> String {
     );
     row(
         "F0 correlation",
-        format!("{}  ({} frames)", opt(r.f0_correlation, 3), r.f0_frames),
+        format!(
+            "{}  ({} frames voiced in both; {} in, {} out)",
+            opt(r.f0_correlation, 3),
+            r.f0_frames,
+            r.f0_voiced_input,
+            r.f0_voiced_output
+        ),
     );
     row("energy correlation", opt(r.energy_correlation, 3));
     row(
