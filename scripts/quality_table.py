@@ -89,7 +89,9 @@ tiny.en for Fast draft), and each conversion measured by `revoice eval INPUT OUT
   reference passage.
 - **clipped**: samples at full scale. **join jump**: the largest sample step at a chunk or
   clip join over the signal's 99th-percentile step (1 or below is seamless).
-- **convert s**: wall time of the conversion on the 2-core machine that made this report.
+- **convert s**: wall time of the conversion on the 2-core machine that made this report;
+  a conversion whose transcript an earlier one left in the cache (same file, recogniser
+  and settings) skips recognition, so only the first of a kind shows its full time.
 
 """
 
