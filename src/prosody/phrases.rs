@@ -117,12 +117,34 @@ pub fn snap_to_sound(seg: &mut Segment, samples: &[f32], rate: u32, chunk_start_
                 .take(1)
                 .collect();
         }
+        drop_leading_tail(&mut heard, frame);
         if let (Some(&first), Some(&last)) = (heard.first(), heard.last()) {
             w.start_ms = ms(first).max(w.start_ms);
             w.end_ms = ms(last + frame).min(w.end_ms).max(w.start_ms);
         }
     }
 }
+
+/// A word's span that opens with a short sound, then a pause, holds the end of the word
+/// before it (aligned word times stretch a word back over the pause before it): drop the
+/// sound so the word starts after the pause. Only a clear pause counts
+/// ([`TAIL_PAUSE_FRAMES`]), since quiet stretches inside words of noisy recordings are short.
+fn drop_leading_tail(heard: &mut Vec<usize>, frame: usize) {
+    let Some(&first) = heard.first() else {
+        return;
+    };
+    let resumes = heard.windows(2).position(|pair| {
+        pair[0] - first <= TAIL_MAX_FRAMES * frame && pair[1] - pair[0] > TAIL_PAUSE_FRAMES * frame
+    });
+    if let Some(k) = resumes {
+        heard.drain(..=k);
+    }
+}
+
+/// The longest sound (10 ms frames) taken for the tail of the word before.
+const TAIL_MAX_FRAMES: usize = 20;
+/// The shortest quiet (10 ms frames) after it that counts as a pause.
+const TAIL_PAUSE_FRAMES: usize = 30;
 
 /// Narrow `[start, end)` (sample positions in `samples`, at `rate`) to the part that is
 /// audible: frames of 10 ms louder than -35 dB below the span's loudest frame. Returns the
@@ -271,6 +293,36 @@ mod tests {
         s.end_ms = 1_500;
         snap_to_sound(&mut s, &x, rate, 0);
         assert_eq!(s.words[1].start_ms, 1_000);
+    }
+
+    #[test]
+    fn a_word_opening_with_the_tail_of_the_last_one_starts_after_the_pause() {
+        let rate = 16_000;
+        // Sound 0.0-0.5 s, 1.0-1.5 s and 1.65-2.0 s.
+        let sound = |i: usize| i < 8_000 || (16_000..24_000).contains(&i) || i >= 26_400;
+        let x: Vec<f32> = (0..32_000)
+            .map(|i| {
+                if sound(i) {
+                    0.3 * (i as f32 * 0.1).sin()
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        // Aligned times stretch "two" back over the last 0.1 s of "one" and the pause.
+        let mut s = seg(vec![w("one", 0, 400), w("two", 400, 2_000)]);
+        s.end_ms = 2_000;
+        snap_to_sound(&mut s, &x, rate, 0);
+        assert_eq!(s.words[1].start_ms, 1_000);
+        // A short quiet (150 ms) inside a word is not a pause: the word keeps its start.
+        let mut s = seg(vec![w("one", 0, 1_000), w("two", 1_000, 2_000)]);
+        s.end_ms = 2_000;
+        snap_to_sound(&mut s, &x, rate, 0);
+        assert_eq!(s.words[1].start_ms, 1_000);
+        let mut s = seg(vec![w("one", 0, 500), w("two", 1_400, 2_000)]);
+        s.end_ms = 2_000;
+        snap_to_sound(&mut s, &x, rate, 0);
+        assert_eq!(s.words[1].start_ms, 1_400);
     }
 
     #[test]
