@@ -89,6 +89,8 @@ pub enum Make {
     SileroStressAccentor,
     /// Silero's BERT homograph solver as ONNX, from `accentor.pt`.
     SileroStressHomosolver,
+    /// An 8-bit copy of a Piper voice (text encoder and flow quantized).
+    QuantizeVoice,
 }
 
 impl Manifest {
@@ -147,6 +149,7 @@ impl ModelFile {
                 n,
                 _,
             ) if n != 1 => bad("a stress export takes exactly one source (accentor.pt)"),
+            (Make::QuantizeVoice, n, _) if n != 1 => bad("quantize-voice takes exactly one source"),
             _ => Ok(()),
         }
     }
@@ -375,6 +378,7 @@ sources = [{{ package = "pkg-a", version = "1.0", member = "pkg_a/{name}" }}]
             "ggml-base.bin",
             "en_US-joe-medium.onnx",
             "en_US-joe-medium.onnx.json",
+            "en_US-joe-medium-int8.onnx",
             "libonnxruntime.so.1.31.1",
         ] {
             assert!(names.contains(&expected), "{expected} missing");

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::convert::ct2_reader_to_ggml;
-use super::export::export_stress;
+use super::export::{export_stress, quantize_voice};
 use super::manifest::{
     record_verified, sha256_file, verify, Check, Make, Manifest, ModelFile, Source,
 };
@@ -115,6 +115,9 @@ fn make_file(
         }
         (Make::SileroStressJson | Make::SileroStressAccentor | Make::SileroStressHomosolver, _) => {
             export_stress(file.make, &members[0], wheels_dir, &out)?;
+        }
+        (Make::QuantizeVoice, _) => {
+            quantize_voice(&members[0], wheels_dir, &out)?;
         }
         (Make::Ct2ToGgml, None) => {
             return Err(ModelsError::Manifest(format!(

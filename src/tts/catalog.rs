@@ -150,6 +150,8 @@ pub struct CatalogVoice {
 struct Notes {
     gender: Option<String>,
     licence: Option<String>,
+    /// Said after the config's quality, e.g. "8-bit weights".
+    variant: Option<String>,
 }
 
 const BUNDLED_NOTES: &str = include_str!("../../assets/voices.toml");
@@ -190,7 +192,13 @@ pub fn piper_voices(dir: &Path) -> Vec<CatalogVoice> {
                 engine: "piper".into(),
                 gender: notes.gender.unwrap_or_else(|| "unknown".into()),
                 sample_rate: v.sample_rate,
-                quality: format!("neural ({})", v.quality.as_deref().unwrap_or("?")),
+                quality: match notes.variant {
+                    Some(variant) => format!(
+                        "neural ({}, {variant})",
+                        v.quality.as_deref().unwrap_or("?")
+                    ),
+                    None => format!("neural ({})", v.quality.as_deref().unwrap_or("?")),
+                },
                 licence: notes
                     .licence
                     .unwrap_or_else(|| "unknown: see where the voice came from".into()),

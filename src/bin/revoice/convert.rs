@@ -31,7 +31,7 @@ pub struct ConvertArgs {
     #[arg(long)]
     preset: Option<String>,
     /// Voice id (see `revoice voices`), a unique part of it, or a path to a .onnx voice
-    /// [default: en_US-joe-medium].
+    /// [default: en_US-joe-medium-int8].
     #[arg(long)]
     voice: Option<String>,
     /// The voice for one language, as LANG=VOICE (e.g. ru=espeak:ru); may be repeated.
@@ -308,13 +308,21 @@ pub fn list_voices(json: bool) -> Result<(), String> {
         );
         return Ok(());
     }
+    // Columns as wide as their longest entry.
+    let id_w = voices.iter().map(|v| v.id.len()).max().unwrap_or(0).max(2);
+    let quality_w = voices
+        .iter()
+        .map(|v| v.quality.len())
+        .max()
+        .unwrap_or(0)
+        .max(7);
     println!(
-        "{:<20} {:<10} {:<5} {:<8} {:>8}  {:<28} licence",
+        "{:<id_w$} {:<10} {:<5} {:<8} {:>8}  {:<quality_w$} licence",
         "id", "engine", "lang", "gender", "rate", "quality"
     );
     for v in &voices {
         println!(
-            "{:<20} {:<10} {:<5} {:<8} {:>5} Hz  {:<28} {}",
+            "{:<id_w$} {:<10} {:<5} {:<8} {:>5} Hz  {:<quality_w$} {}",
             v.id,
             v.engine,
             v.languages.join(","),
