@@ -75,9 +75,10 @@ pub fn split(seg: &Segment) -> Vec<Phrase> {
 /// a word after a pause "starts" where the pause does, and ends where the next word starts.
 /// Move each word's start forward and its end back to where the recording is audible
 /// within them: 10 ms frames louder than -25 dB below the segment's loudest and 15 dB above
-/// its noise floor (its 10th-percentile frame). `samples` is
-/// the chunk at `rate`, starting at `chunk_start_ms` of the file. Words with nothing audible
-/// keep their times.
+/// its noise floor (its 10th-percentile frame). A word whose span opens with the tail of
+/// the word before (see [`drop_leading_tail`]) starts after the pause that follows it.
+/// `samples` is the chunk at `rate`, starting at `chunk_start_ms` of the file. Words with
+/// nothing audible keep their times.
 pub fn snap_to_sound(seg: &mut Segment, samples: &[f32], rate: u32, chunk_start_ms: u64) {
     let frame = (rate as usize / 100).max(1);
     let pos =
