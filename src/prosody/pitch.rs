@@ -390,6 +390,16 @@ pub(crate) mod tests {
             .collect()
     }
 
+    /// `n` samples of white noise in [-0.5, 0.5), from a linear congruential generator.
+    fn noise(n: usize, mut seed: u32) -> Vec<f32> {
+        (0..n)
+            .map(|_| {
+                seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                (seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+            })
+            .collect()
+    }
+
     #[test]
     fn a_steady_tone_has_its_pitch() {
         for &(rate, hz) in &[(16_000, 120.0), (22_050, 210.0), (16_000, 330.0)] {
@@ -406,14 +416,7 @@ pub(crate) mod tests {
     fn silence_and_noise_are_unvoiced() {
         let rate = 16_000;
         assert_eq!(track(&vec![0.0; 8_000], rate).voiced_frames(), 0);
-        let mut seed = 12345u32;
-        let noise: Vec<f32> = (0..8_000)
-            .map(|_| {
-                seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-                (seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5
-            })
-            .collect();
-        let t = track(&noise, rate);
+        let t = track(&noise(8_000, 12345), rate);
         assert!(t.voiced_frames() * 10 < t.f0.len(), "{:?}", t.f0);
     }
 
@@ -423,13 +426,10 @@ pub(crate) mod tests {
         // (0.15, the tracker before pYIN) found none of these frames.
         let rate = 16_000;
         let tone = voiced(rate, 1.0, |_| 150.0);
-        let mut seed = 987u32;
         let noisy: Vec<f32> = tone
             .iter()
-            .map(|s| {
-                seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-                s + 0.5 * ((seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5)
-            })
+            .zip(noise(tone.len(), 987))
+            .map(|(s, n)| s + 0.5 * n)
             .collect();
         let t = track(&noisy, rate);
         let mid = &t.f0[5..t.f0.len() - 5];

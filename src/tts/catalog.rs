@@ -192,13 +192,11 @@ pub fn piper_voices(dir: &Path) -> Vec<CatalogVoice> {
                 engine: "piper".into(),
                 gender: notes.gender.unwrap_or_else(|| "unknown".into()),
                 sample_rate: v.sample_rate,
-                quality: match notes.variant {
-                    Some(variant) => format!(
-                        "neural ({}, {variant})",
-                        v.quality.as_deref().unwrap_or("?")
-                    ),
-                    None => format!("neural ({})", v.quality.as_deref().unwrap_or("?")),
-                },
+                quality: format!(
+                    "neural ({}{})",
+                    v.quality.as_deref().unwrap_or("?"),
+                    notes.variant.map(|n| format!(", {n}")).unwrap_or_default()
+                ),
                 licence: notes
                     .licence
                     .unwrap_or_else(|| "unknown: see where the voice came from".into()),
