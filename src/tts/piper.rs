@@ -294,8 +294,8 @@ impl PiperVoice {
         let sentences = phonemize(&words.join(" "), &language)?;
         let silence = (options.sentence_silence_s * self.sample_rate() as f32) as usize;
         let mut samples = Vec::new();
-        // One span per phoneme word (space-separated IPA), over all sentences.
-        let mut spans = Vec::new();
+        // Every phoneme spoken, with its samples, over all sentences.
+        let mut timed = Vec::new();
         let mut exact = self.gives_durations;
         for (i, (phonemes, new_sentence)) in pieces(&sentences).into_iter().enumerate() {
             if i > 0 && new_sentence {
@@ -303,35 +303,30 @@ impl PiperVoice {
             }
             let (ids, owners) = self.ids.ids_with_owners(phonemes);
             let (audio, durations) = self.infer(ids, &options)?;
-            let word_of = word_index(phonemes);
             match durations {
                 Some(d) if d.len() == owners.len() && exact => {
                     let hop = audio.len() as f64 / d.iter().sum::<f32>().max(1.0) as f64;
-                    spans.extend(phoneme_word_spans(
-                        &d,
-                        &owners,
-                        &word_of,
-                        hop,
-                        samples.len(),
-                    ));
+                    let chars: Vec<char> = phonemes.chars().collect();
+                    timed.extend(
+                        phoneme_spans(&d, &owners, hop, samples.len())
+                            .into_iter()
+                            .filter_map(|(c, span)| {
+                                Some(super::words::TimedPhoneme {
+                                    phoneme: *chars.get(c)?,
+                                    span,
+                                })
+                            }),
+                    );
                 }
                 _ => exact = false,
             }
             samples.extend(audio);
         }
-        let total = spans.len();
-        let counts = if exact {
-            super::words::phoneme_words_per_word(words, &language, total)?
+        let words = if exact {
+            super::words::word_spans(&timed, words, &language)?
         } else {
-            None
-        };
-        let words = match counts {
-            Some(counts) => super::words::group(&spans, &counts),
-            None => {
-                exact = false;
-                let weights = super::words::phoneme_weights(words, &language);
-                super::words::estimate(&samples, self.sample_rate(), &weights)
-            }
+            let weights = super::words::phoneme_weights(words, &language);
+            super::words::estimate(&samples, self.sample_rate(), &weights)
         };
         Ok(Spoken {
             samples,
@@ -492,52 +487,27 @@ fn durations_output(name: &[u8]) -> Vec<u8> {
     field(7, &field(12, &field(1, name)))
 }
 
-/// Which phoneme word (space-separated) each character of `phonemes` belongs to.
-fn word_index(phonemes: &str) -> Vec<usize> {
-    let mut word = 0usize;
-    let mut prev_space = true;
-    phonemes
-        .chars()
-        .map(|c| {
-            if c == ' ' {
-                prev_space = true;
-                return word.saturating_sub(1);
-            }
-            if prev_space {
-                word += 1;
-                prev_space = false;
-            }
-            word - 1
-        })
-        .collect()
-}
-
-/// Sample spans of the phoneme words of one sentence from per-id `durations` (frames) and
-/// the character each id stands for (`owners`, `None` for BOS/EOS/pads), `hop` samples a
-/// frame, shifted by `offset`. Pads count with the phoneme before them.
-fn phoneme_word_spans(
+/// The sample span of each phoneme from per-id `durations` (frames) and the character each
+/// id stands for (`owners`, `None` for BOS/EOS/pads), `hop` samples a frame, shifted by
+/// `offset`: (character index, span). Pads count with the phoneme before them.
+fn phoneme_spans(
     durations: &[f32],
     owners: &[Option<usize>],
-    word_of: &[usize],
     hop: f64,
     offset: usize,
-) -> Vec<std::ops::Range<usize>> {
-    let mut spans: Vec<std::ops::Range<usize>> = Vec::new();
+) -> Vec<(usize, std::ops::Range<usize>)> {
+    let mut spans: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
     let mut frames = 0.0f64;
-    let mut current: Option<usize> = None;
     let at = |frames: f64| offset + (frames * hop).round() as usize;
     for (d, owner) in durations.iter().zip(owners) {
-        let word = owner.and_then(|c| word_of.get(c).copied());
-        if let Some(w) = word {
-            if current != Some(w) && w >= spans.len() {
-                spans.push(at(frames)..at(frames));
-                current = Some(w);
-            }
-        }
+        let start = at(frames);
         frames += *d as f64;
-        if let Some(last) = spans.last_mut() {
-            if current.is_some() && word.is_none_or(|w| Some(w) == current) {
-                last.end = at(frames);
+        match owner {
+            Some(c) => spans.push((*c, start..at(frames))),
+            None => {
+                if let Some((_, last)) = spans.last_mut() {
+                    last.end = at(frames);
+                }
             }
         }
     }
@@ -786,6 +756,24 @@ mod tests {
         // "1961" is several spoken words and the longest span.
         let longest = spoken.words.iter().map(|w| w.len()).max().unwrap();
         assert_eq!(last.len(), longest);
+        // espeak-ng runs "in the" together (ɪnðə): still one span per word, from the model.
+        let words: Vec<String> = "in the journals and in the literature"
+            .split_whitespace()
+            .map(String::from)
+            .collect();
+        let spoken = voice.synthesize_words(&words, 1.0).expect("synthesis");
+        assert!(spoken.exact);
+        assert_eq!(spoken.words.len(), words.len());
+        assert!(
+            spoken.words.iter().all(|w| !w.is_empty()),
+            "{:?}",
+            spoken.words
+        );
+        assert!(
+            spoken.words[1].len() < spoken.words[2].len(),
+            "{:?}",
+            spoken.words
+        );
     }
 
     #[test]
@@ -799,6 +787,5 @@ mod tests {
         // Lengths past 127 take two varint bytes: 206 = 0xce 0x01.
         assert_eq!(&long[..3], &[0x3a, 0xce, 0x01]);
         assert_eq!(long.len(), 3 + 206);
-        assert_eq!(word_index("ab cd,e f"), vec![0, 0, 0, 1, 1, 1, 1, 1, 2]);
     }
 }

@@ -19,42 +19,111 @@ pub struct Spoken {
     pub exact: bool,
 }
 
-/// IPA words (space-separated) espeak-ng makes of each text word, spoken alone: how many of
-/// the sentence's phoneme words belong to each text word. `None` when they do not add up
-/// to `total` (context changed the reading), so the caller falls back to proportions.
-pub fn phoneme_words_per_word(
-    words: &[String],
-    language: &str,
-    total: usize,
-) -> Result<Option<Vec<usize>>, TtsError> {
-    let mut counts = Vec::with_capacity(words.len());
-    for w in words {
-        let n: usize = phonemize(w, language)?
-            .iter()
-            .map(|s| s.split_whitespace().count())
-            .sum();
-        counts.push(n);
-    }
-    Ok((counts.iter().sum::<usize>() == total).then_some(counts))
+/// A phoneme of synthetic speech and the samples it was spoken over.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimedPhoneme {
+    pub phoneme: char,
+    pub span: Range<usize>,
 }
 
-/// Group consecutive spans (one per phoneme word) into one span per text word, `counts[i]`
-/// spans for word `i`. Words of no phonemes (punctuation) get an empty range where they are.
-pub fn group(spans: &[Range<usize>], counts: &[usize]) -> Vec<Range<usize>> {
-    let mut out = Vec::with_capacity(counts.len());
-    let mut k = 0;
-    let mut at = spans.first().map_or(0, |s| s.start);
-    for &c in counts {
-        if c == 0 || k >= spans.len() {
-            out.push(at..at);
-            continue;
-        }
-        let last = (k + c).min(spans.len()) - 1;
-        out.push(spans[k].start..spans[last].end);
-        at = spans[last].end;
-        k = last + 1;
+/// The sample range of each of `words` in speech whose phonemes (the sentence's IPA, spaces
+/// included) were spoken at `timed`.
+///
+/// espeak-ng reads a word differently in a sentence than alone: it runs function words
+/// together ("in the" is one IPA word, ɪnðə; "for a" is fɚɹə) and reduces them, so the
+/// sentence's IPA words do not pair up with the text's. Each text word is read alone and
+/// the sentence's phonemes are aligned with those readings (see [`phoneme_owners`]); a
+/// word spans its phonemes, and a word of no phonemes (a lone dash) gets an empty range
+/// where the previous word ends.
+pub fn word_spans(
+    timed: &[TimedPhoneme],
+    words: &[String],
+    language: &str,
+) -> Result<Vec<Range<usize>>, TtsError> {
+    let readings = words
+        .iter()
+        .map(|w| Ok(phonemize(w, language)?.concat().chars().collect()))
+        .collect::<Result<Vec<Vec<char>>, TtsError>>()?;
+    let phonemes: Vec<char> = timed.iter().map(|t| t.phoneme).collect();
+    let owners = phoneme_owners(&phonemes, &readings);
+    let mut spans: Vec<Option<Range<usize>>> = vec![None; words.len()];
+    for (t, &w) in timed.iter().zip(&owners) {
+        let span = spans[w].get_or_insert(t.span.clone());
+        span.start = span.start.min(t.span.start);
+        span.end = span.end.max(t.span.end);
     }
-    out
+    let mut at = timed.first().map_or(0, |t| t.span.start);
+    Ok(spans
+        .into_iter()
+        .map(|s| {
+            let s = s.unwrap_or(at..at);
+            at = s.end;
+            s
+        })
+        .collect())
+}
+
+/// The word (index into `readings`, each word's phonemes read alone) each of `phonemes`
+/// belongs to: an edit-distance alignment of the two character sequences, spaces left out.
+/// A phoneme aligned with a reading's phoneme takes its word; one with no partner, and every
+/// space, goes with the phoneme before it (the first word at the start). The owners never
+/// decrease.
+pub fn phoneme_owners(phonemes: &[char], readings: &[Vec<char>]) -> Vec<usize> {
+    let target: Vec<(char, usize)> = readings
+        .iter()
+        .enumerate()
+        .flat_map(|(w, r)| r.iter().filter(|c| **c != ' ').map(move |&c| (c, w)))
+        .collect();
+    let source: Vec<usize> = (0..phonemes.len())
+        .filter(|&i| phonemes[i] != ' ')
+        .collect();
+    let (n, m) = (source.len(), target.len());
+    // cost[i][j]: edits to turn source[..i] into target[..j].
+    let mut cost = vec![vec![0u32; m + 1]; n + 1];
+    for (i, row) in cost.iter_mut().enumerate() {
+        row[0] = i as u32;
+    }
+    for (j, c) in cost[0].iter_mut().enumerate() {
+        *c = j as u32;
+    }
+    for i in 1..=n {
+        for j in 1..=m {
+            let same = phonemes[source[i - 1]] == target[j - 1].0;
+            cost[i][j] = (cost[i - 1][j - 1] + u32::from(!same))
+                .min(cost[i - 1][j] + 1)
+                .min(cost[i][j - 1] + 1);
+        }
+    }
+    // Walk back, noting the partner of each source phoneme.
+    let mut partner: Vec<Option<usize>> = vec![None; n];
+    let (mut i, mut j) = (n, m);
+    while i > 0 && j > 0 {
+        let same = phonemes[source[i - 1]] == target[j - 1].0;
+        if cost[i][j] == cost[i - 1][j - 1] + u32::from(!same) {
+            partner[i - 1] = Some(j - 1);
+            i -= 1;
+            j -= 1;
+        } else if cost[i][j] == cost[i - 1][j] + 1 {
+            i -= 1;
+        } else {
+            j -= 1;
+        }
+    }
+    let mut owners = vec![0usize; phonemes.len()];
+    let mut word = 0;
+    let mut next = source.iter().zip(&partner).peekable();
+    for (k, owner) in owners.iter_mut().enumerate() {
+        if let Some(&(&at, p)) = next.peek() {
+            if at == k {
+                if let Some(j) = p {
+                    word = word.max(target[*j].1);
+                }
+                next.next();
+            }
+        }
+        *owner = word;
+    }
+    owners
 }
 
 /// Estimate word ranges: the audible part of `samples` shared out by each word's weight
@@ -121,13 +190,63 @@ fn audible(samples: &[f32], rate: u32) -> (usize, usize) {
 mod tests {
     use super::*;
 
+    fn chars(s: &str) -> Vec<char> {
+        s.chars().collect()
+    }
+
     #[test]
-    fn spans_group_into_words() {
-        let spans = vec![0..10, 12..20, 20..35, 40..50];
-        assert_eq!(
-            group(&spans, &[1, 2, 0, 1]),
-            vec![0..10, 12..35, 35..35, 40..50]
+    fn run_together_words_are_split_between_them() {
+        // espeak-ng reads "in the journals" as "ɪnðə dʒˈɜːnəlz"; alone: ˈɪn, ðˈə, dʒˈɜːnəlz.
+        let readings = vec![chars("ˈɪn"), chars("ðˈə"), chars("dʒˈɜːnəlz")];
+        let owners = phoneme_owners(&chars("ɪnðə dʒˈɜːnəlz"), &readings);
+        assert_eq!(owners, vec![0, 0, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2]);
+    }
+
+    #[test]
+    fn a_word_spans_its_phonemes() {
+        let timed: Vec<TimedPhoneme> = chars("ab cd")
+            .into_iter()
+            .enumerate()
+            .map(|(i, phoneme)| TimedPhoneme {
+                phoneme,
+                span: i * 10..i * 10 + 10,
+            })
+            .collect();
+        let readings = vec![chars("a"), chars("bc"), vec![], chars("d")];
+        let owners = phoneme_owners(
+            &timed.iter().map(|t| t.phoneme).collect::<Vec<_>>(),
+            &readings,
         );
+        // The space goes with the word before it.
+        assert_eq!(owners, vec![0, 1, 1, 1, 3]);
+    }
+
+    #[test]
+    fn words_read_in_a_sentence_keep_their_places() {
+        let words: Vec<String> = ["in", "the", "journals", "and", "in", "the", "literature"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let sentence = phonemize(&words.join(" "), "en-us").unwrap().concat();
+        let timed: Vec<TimedPhoneme> = sentence
+            .chars()
+            .enumerate()
+            .map(|(i, phoneme)| TimedPhoneme {
+                phoneme,
+                span: i * 100..i * 100 + 100,
+            })
+            .collect();
+        let spans = word_spans(&timed, &words, "en-us").unwrap();
+        assert_eq!(spans.len(), 7);
+        for pair in spans.windows(2) {
+            assert!(
+                pair[0].start < pair[0].end && pair[0].end <= pair[1].start,
+                "{spans:?}"
+            );
+        }
+        // "the" is short, "literature" the longest, at the end.
+        assert!(spans[1].len() < spans[2].len(), "{spans:?}");
+        assert_eq!(spans[6].end, timed.last().unwrap().span.end);
     }
 
     #[test]
@@ -137,16 +256,5 @@ mod tests {
         x.extend(vec![0.0f32; 1_600]);
         let w = estimate(&x, 16_000, &[1, 3]);
         assert_eq!(w, vec![1_600..2_400, 2_400..4_800]);
-    }
-
-    #[test]
-    fn numbers_are_several_phoneme_words() {
-        let words: Vec<String> = ["I", "have", "21", "cats."]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        let counts = phoneme_words_per_word(&words, "en-us", 5).unwrap();
-        assert_eq!(counts, Some(vec![1, 1, 2, 1]));
-        assert_eq!(phoneme_words_per_word(&words, "en-us", 4).unwrap(), None);
     }
 }
