@@ -10,7 +10,8 @@
 //! voiced frame in noise costs more than it gains.
 //!
 //! Used three ways: the evaluator compares the melody of input and output, melody transfer
-//! reads the speaker's contour, and PSOLA places its pitch marks one period apart.
+//! reads the speaker's contour, and PSOLA places its pitch marks one period apart (these
+//! two with a looser limit on pitch changes, see [`RESYNTHESIS_JUMP_SEMITONES`]).
 
 /// Frames per second of a track (one every 10 ms).
 pub const FRAME_RATE: u32 = 100;
@@ -33,12 +34,20 @@ const NO_DIP_WEIGHT: f32 = 0.01;
 const SWITCH_PROB: f32 = 0.01;
 /// Resolution of the pitch-continuity model: bins per semitone.
 const BINS_PER_SEMITONE: f32 = 10.0;
-/// Fastest pitch change followed, semitones per frame; larger jumps between voiced frames
-/// are ruled out. pYIN's default rate, 35.92 octaves a second, is 4.3 semitones per frame,
-/// but librosa's pYIN, the reference the evaluator is checked against, spreads that over a
-/// triangle 4 semitones wide in all, so 2 each way. Allowing 4.3 let rough synthetic speech
-/// hop between unrelated dips and read as voiced with an erratic pitch.
-const MAX_JUMP_SEMITONES: f32 = 2.0;
+/// How far the pitch may move from one frame to the next, semitones each way; larger jumps
+/// between voiced frames are ruled out.
+///
+/// Measuring a melody ([`track`], the evaluator) follows librosa's pYIN, the reference the
+/// evaluator is checked against: pYIN's default rate, 35.92 octaves a second, spread over a
+/// triangle 4 semitones wide in all, so 2 each way. Resynthesis ([`track_for_resynthesis`]:
+/// the speaker's melody, the voice's range, PSOLA's marks) takes the whole 4.3 semitones a
+/// frame: PSOLA cuts a stretch it is not told is voiced like noise, so missing a voiced
+/// stretch costs more there than a wrong pitch in a short one. Measured on rough synthetic
+/// speech, 4.3 let the path hop between unrelated dips and read as voiced with an erratic
+/// pitch (lecture_en, Natural: F0 correlation 0.65 against 0.91 with 2); converting with
+/// 2 cost Russian output a word on names_numbers_ru and lecture_ru.
+const MEASURE_JUMP_SEMITONES: f32 = 2.0;
+const RESYNTHESIS_JUMP_SEMITONES: f32 = 4.3;
 
 /// F0 every 10 ms; 0.0 where the frame is unvoiced. Frame `i` is centred at `i / 100` s.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,16 +108,27 @@ pub fn hertz(semitones: f32) -> f32 {
 /// of the rate.
 const ANALYSIS_RATE: u32 = 8_000;
 
-/// Track the F0 of `samples` at `rate` Hz.
+/// Track the F0 of `samples` at `rate` Hz, to measure a melody (see
+/// [`MEASURE_JUMP_SEMITONES`]).
 pub fn track(samples: &[f32], rate: u32) -> PitchTrack {
+    track_with(samples, rate, MEASURE_JUMP_SEMITONES)
+}
+
+/// Track the F0 of `samples` at `rate` Hz, to change the speech: every voiced stretch found
+/// (see [`RESYNTHESIS_JUMP_SEMITONES`]).
+pub fn track_for_resynthesis(samples: &[f32], rate: u32) -> PitchTrack {
+    track_with(samples, rate, RESYNTHESIS_JUMP_SEMITONES)
+}
+
+fn track_with(samples: &[f32], rate: u32, max_jump: f32) -> PitchTrack {
     let factor = (rate / ANALYSIS_RATE).max(1) as usize;
     if factor > 1 {
         let frames = samples.len().div_ceil((rate / FRAME_RATE).max(1) as usize);
-        let mut t = track_at(&decimate(samples, factor), rate / factor as u32);
+        let mut t = track_at(&decimate(samples, factor), rate / factor as u32, max_jump);
         t.f0.resize(frames, 0.0);
         return t;
     }
-    track_at(samples, rate)
+    track_at(samples, rate, max_jump)
 }
 
 /// Keep every `factor`-th sample after a low-pass at 80% of the new Nyquist frequency
@@ -144,7 +164,7 @@ fn decimate(samples: &[f32], factor: usize) -> Vec<f32> {
         .collect()
 }
 
-fn track_at(samples: &[f32], rate: u32) -> PitchTrack {
+fn track_at(samples: &[f32], rate: u32, max_jump: f32) -> PitchTrack {
     let rate_f = rate as f32;
     let hop = (rate / FRAME_RATE).max(1) as usize;
     let window = (rate_f * WINDOW_SECS) as usize;
@@ -186,7 +206,7 @@ fn track_at(samples: &[f32], rate: u32) -> PitchTrack {
         })
         .collect();
     PitchTrack {
-        f0: most_likely_path(&candidates),
+        f0: most_likely_path(&candidates, max_jump),
     }
 }
 
@@ -282,15 +302,15 @@ fn refine(d: &[f32], t: usize) -> f32 {
 
 /// Viterbi through each frame's candidates and an unvoiced state. A voiced step scores the
 /// candidate's probability and how far the pitch moved (a triangular weight, none beyond
-/// [`MAX_JUMP_SEMITONES`]); the unvoiced state scores the probability that no candidate
+/// `max_jump` semitones); the unvoiced state scores the probability that no candidate
 /// is right, spread over the pitch bins as pYIN's unvoiced states are; switching between
 /// them costs [`SWITCH_PROB`]. As in pYIN, the pitch is remembered across unvoiced frames:
 /// voicing resumes at a pitch reachable from the last one at the same speed limit, so a
 /// run that starts an octave off after a short consonant costs what the jump costs.
 /// Returns F0 per frame, 0.0 where the path is unvoiced.
-fn most_likely_path(candidates: &[Vec<Candidate>]) -> Vec<f32> {
+fn most_likely_path(candidates: &[Vec<Candidate>], max_jump: f32) -> Vec<f32> {
     let bins = BINS_PER_SEMITONE * (semitones(MAX_F0) - semitones(MIN_F0));
-    let width = (MAX_JUMP_SEMITONES * BINS_PER_SEMITONE).round() + 1.0;
+    let width = (max_jump * BINS_PER_SEMITONE).round() + 1.0;
     // Log weight of moving `moved` bins in one frame: triangular weights over jumps of
     // -width+1..width-1 bins, which sum to width^2.
     let step = |moved: f32| -> f32 {

@@ -67,7 +67,7 @@ pub fn shape(
     } else {
         (spoken.samples.clone(), 1.0)
     };
-    let track = pitch::track(&source, rate);
+    let track = pitch::track_for_resynthesis(&source, rate);
     let scale = source.len() as f64 / n as f64;
     let mut out = vec![0.0f32; len];
     let fade = (rate as f64 * EDGE_FADE_SECS) as usize;

@@ -225,7 +225,7 @@ impl Worker {
         // The speaker's pitch over the chunk and its range, for melody transfer.
         let t = Instant::now();
         let speaker = if prosody.melody {
-            let track = pitch::track(samples, ASR_RATE);
+            let track = pitch::track_for_resynthesis(samples, ASR_RATE);
             melody::Range::of(&track).map(|range| (track, range))
         } else {
             None
@@ -341,7 +341,7 @@ impl Worker {
         let id = voice.id().to_string();
         let text = crate::tts::sample_sentence(voice.language());
         let speech = voice.synthesize(text, 1.0).map_err(|e| e.to_string())?;
-        let range = melody::Range::of(&pitch::track(&speech, voice.sample_rate()));
+        let range = melody::Range::of(&pitch::track_for_resynthesis(&speech, voice.sample_rate()));
         debug!(voice = %id, ?range, "voice pitch range");
         self.ranges.insert(language.to_string(), range);
         Ok(range)
