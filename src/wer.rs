@@ -54,6 +54,42 @@ pub fn edit_distance(reference: &[String], hypothesis: &[String]) -> usize {
     prev[hypothesis.len()]
 }
 
+/// The pairs (index in `a`, index in `b`) set against each other, equal or substituted, on
+/// a minimum-edit-distance alignment of the two sequences, in order. Insertions and
+/// deletions pair with nothing.
+pub fn aligned_pairs<T: PartialEq>(a: &[T], b: &[T]) -> Vec<(usize, usize)> {
+    let (n, m) = (a.len(), b.len());
+    // cost[i][j]: edit distance of a[..i] and b[..j].
+    let mut cost = vec![vec![0usize; m + 1]; n + 1];
+    for (i, row) in cost.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, c) in cost[0].iter_mut().enumerate() {
+        *c = j;
+    }
+    for i in 1..=n {
+        for j in 1..=m {
+            let sub = cost[i - 1][j - 1] + usize::from(a[i - 1] != b[j - 1]);
+            cost[i][j] = sub.min(cost[i - 1][j] + 1).min(cost[i][j - 1] + 1);
+        }
+    }
+    let (mut i, mut j) = (n, m);
+    let mut pairs = Vec::new();
+    while i > 0 && j > 0 {
+        if cost[i][j] == cost[i - 1][j - 1] + usize::from(a[i - 1] != b[j - 1]) {
+            pairs.push((i - 1, j - 1));
+            i -= 1;
+            j -= 1;
+        } else if cost[i][j] == cost[i - 1][j] + 1 {
+            i -= 1;
+        } else {
+            j -= 1;
+        }
+    }
+    pairs.reverse();
+    pairs
+}
+
 /// WER of `hypothesis` against `reference`, 0.0..; 0 when both are empty.
 pub fn wer(reference: &str, hypothesis: &str) -> f64 {
     rate(&normalize(reference), &normalize(hypothesis))

@@ -30,39 +30,12 @@ pub fn timed_words(t: &Transcript, language: &str) -> Vec<TimedWord> {
 
 /// Pairs (input index, output index) of equal words on a minimum-edit-distance alignment.
 pub fn matched_pairs(a: &[TimedWord], b: &[TimedWord]) -> Vec<(usize, usize)> {
-    let (n, m) = (a.len(), b.len());
-    // cost[i][j]: edit distance of a[..i] and b[..j].
-    let mut cost = vec![vec![0usize; m + 1]; n + 1];
-    for (i, row) in cost.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, c) in cost[0].iter_mut().enumerate() {
-        *c = j;
-    }
-    for i in 1..=n {
-        for j in 1..=m {
-            let sub = cost[i - 1][j - 1] + usize::from(a[i - 1].word != b[j - 1].word);
-            cost[i][j] = sub.min(cost[i - 1][j] + 1).min(cost[i][j - 1] + 1);
-        }
-    }
-    let (mut i, mut j) = (n, m);
-    let mut pairs = Vec::new();
-    while i > 0 && j > 0 {
-        let same = a[i - 1].word == b[j - 1].word;
-        if cost[i][j] == cost[i - 1][j - 1] + usize::from(!same) {
-            if same {
-                pairs.push((i - 1, j - 1));
-            }
-            i -= 1;
-            j -= 1;
-        } else if cost[i][j] == cost[i - 1][j] + 1 {
-            i -= 1;
-        } else {
-            j -= 1;
-        }
-    }
-    pairs.reverse();
-    pairs
+    let words = |w: &[TimedWord]| w.iter().map(|w| w.word.clone()).collect::<Vec<_>>();
+    let (wa, wb) = (words(a), words(b));
+    crate::wer::aligned_pairs(&wa, &wb)
+        .into_iter()
+        .filter(|&(i, j)| wa[i] == wb[j])
+        .collect()
 }
 
 /// Absolute onset differences (ms) of the matched words.

@@ -77,37 +77,11 @@ pub fn phoneme_owners(phonemes: &[char], readings: &[Vec<char>]) -> Vec<usize> {
     let source: Vec<usize> = (0..phonemes.len())
         .filter(|&i| phonemes[i] != ' ')
         .collect();
-    let (n, m) = (source.len(), target.len());
-    // cost[i][j]: edits to turn source[..i] into target[..j].
-    let mut cost = vec![vec![0u32; m + 1]; n + 1];
-    for (i, row) in cost.iter_mut().enumerate() {
-        row[0] = i as u32;
-    }
-    for (j, c) in cost[0].iter_mut().enumerate() {
-        *c = j as u32;
-    }
-    for i in 1..=n {
-        for j in 1..=m {
-            let same = phonemes[source[i - 1]] == target[j - 1].0;
-            cost[i][j] = (cost[i - 1][j - 1] + u32::from(!same))
-                .min(cost[i - 1][j] + 1)
-                .min(cost[i][j - 1] + 1);
-        }
-    }
-    // Walk back, noting the partner of each source phoneme.
-    let mut partner: Vec<Option<usize>> = vec![None; n];
-    let (mut i, mut j) = (n, m);
-    while i > 0 && j > 0 {
-        let same = phonemes[source[i - 1]] == target[j - 1].0;
-        if cost[i][j] == cost[i - 1][j - 1] + u32::from(!same) {
-            partner[i - 1] = Some(j - 1);
-            i -= 1;
-            j -= 1;
-        } else if cost[i][j] == cost[i - 1][j] + 1 {
-            i -= 1;
-        } else {
-            j -= 1;
-        }
+    let from: Vec<char> = source.iter().map(|&i| phonemes[i]).collect();
+    let to: Vec<char> = target.iter().map(|t| t.0).collect();
+    let mut partner: Vec<Option<usize>> = vec![None; source.len()];
+    for (i, j) in crate::wer::aligned_pairs(&from, &to) {
+        partner[i] = Some(j);
     }
     let mut owners = vec![0usize; phonemes.len()];
     let mut word = 0;
