@@ -173,19 +173,8 @@ mod tests {
 
     #[test]
     fn spaces_go_with_the_word_before() {
-        let timed: Vec<TimedPhoneme> = chars("ab cd")
-            .into_iter()
-            .enumerate()
-            .map(|(i, phoneme)| TimedPhoneme {
-                phoneme,
-                span: i * 10..i * 10 + 10,
-            })
-            .collect();
         let readings = vec![chars("a"), chars("bc"), vec![], chars("d")];
-        let owners = phoneme_owners(
-            &timed.iter().map(|t| t.phoneme).collect::<Vec<_>>(),
-            &readings,
-        );
+        let owners = phoneme_owners(&chars("ab cd"), &readings);
         // "b" and "c" are one word across the space; the third word reads as nothing.
         assert_eq!(owners, vec![0, 1, 1, 1, 3]);
     }
