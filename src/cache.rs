@@ -1,9 +1,10 @@
 //! The transcript cache: one JSON file per chunk, so a rerun skips recognition.
 //!
 //! The key is a SHA-256 over everything that decides what Whisper would say: the chunk's
-//! 16 kHz samples, the model (file name and size), the decoding settings and the schema
-//! version. Files are written to a temporary name and renamed, so a crash never leaves a
-//! half-written entry; an unreadable or outdated entry is treated as a miss.
+//! 16 kHz samples, the model (file name and size), the decoding settings, the schema
+//! version and the revision of how words get their times. Files are written to a temporary
+//! name and renamed, so a crash never leaves a half-written entry; an unreadable or outdated
+//! entry is treated as a miss.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -57,6 +58,7 @@ impl TranscriptCache {
     pub fn key(samples: &[f32], model_id: &str, decode: &DecodeSettings) -> String {
         let mut h = Sha256::new();
         h.update(SCHEMA_VERSION.to_le_bytes());
+        h.update(crate::asr::WORD_TIMES_REVISION.to_le_bytes());
         h.update(model_id.as_bytes());
         h.update([0]);
         h.update(serde_json::to_vec(decode).unwrap_or_default());

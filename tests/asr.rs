@@ -72,3 +72,47 @@ fn a_released_recogniser_recognises_again() {
     assert_eq!(first, again);
     assert!(first.text().contains("your country"), "{}", first.text());
 }
+
+/// `samples` with white noise 20 dB below their level (a fixed pseudo-random sequence).
+fn with_noise(samples: &[f32]) -> Vec<f32> {
+    let rms = (samples.iter().map(|s| s * s).sum::<f32>() / samples.len() as f32).sqrt();
+    let mut state = 0x2545_f491_u32;
+    samples
+        .iter()
+        .map(|s| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            let uniform = state as f32 / u32::MAX as f32 * 2.0 - 1.0;
+            // Uniform noise on [-a, a] has an RMS of a / sqrt(3).
+            s + uniform * rms * 0.1 * 3f32.sqrt()
+        })
+        .collect()
+}
+
+#[test]
+fn aligned_word_times_hold_under_noise() {
+    // The words did not move, so their times should not either: what moves is the
+    // measure's own error (`revoice eval` compares word times of two recordings). Before
+    // punctuation's time went to the next word, "ask" after "Americans," moved by 300 ms.
+    let settings = english(WordTimes::Aligned);
+    let mut asr = base(WordTimes::Aligned);
+    let clean = asr.transcribe(&jfk(), 0, &settings, 2).unwrap();
+    let noisy = asr
+        .transcribe(&with_noise(&jfk()), 0, &settings, 2)
+        .unwrap();
+    let words = |t: &revoice::transcript::Transcript| -> Vec<Word> {
+        t.segments.iter().flat_map(|s| s.words.clone()).collect()
+    };
+    let (a, b) = (words(&clean), words(&noisy));
+    let plain = |w: &Word| {
+        w.text
+            .trim_matches(|c: char| c.is_ascii_punctuation())
+            .to_lowercase()
+    };
+    let said = |ws: &[Word]| ws.iter().map(plain).collect::<Vec<_>>();
+    assert_eq!(said(&a), said(&b), "the noise changed the words");
+    for (x, y) in a.iter().zip(&b) {
+        assert!(x.start_ms.abs_diff(y.start_ms) <= 150, "{x:?} vs {y:?}");
+    }
+}

@@ -288,6 +288,11 @@ impl Worker {
                     (track, melody::frame_at(a as f64 / ASR_RATE as f64), *range)
                 }),
                 voice_range,
+                heard_starts: phrase
+                    .words
+                    .iter()
+                    .map(|w| at(w.start_ms).saturating_sub(a))
+                    .collect(),
             };
             let clip = speak_phrase(&mut voice, &phrase, &context)?;
             let synthesis = voice.spent;
@@ -376,6 +381,9 @@ struct PhraseContext<'a> {
     /// The speaker's pitch track over the chunk, the span's first frame in it, the range.
     melody: Option<(&'a pitch::PitchTrack, usize, melody::Range)>,
     voice_range: Option<melody::Range>,
+    /// Where Whisper heard each of the phrase's words start (16 kHz samples from the
+    /// span's start), to check the acoustic alignment against.
+    heard_starts: Vec<usize>,
 }
 
 /// Speak one phrase for its span. With prosody transfer or a voice transform: the words
@@ -405,12 +413,18 @@ fn speak_phrase(
     let (spoken, fit) = pace_words(voice, &words, c.target, c.use_pace)?;
     debug!(phrase = %phrase.text, ?fit, exact = spoken.exact, "paced");
     // Where the speaker said each word (voice samples from the span's start), found by
-    // aligning the synthetic speech to the original. Only for a voice that knows where its
+    // aligning the synthetic speech to the original and checked against Whisper's word
+    // times. Only for a voice that knows where its
     // own words are: with estimated word places (espeak-ng, Kokoro) moving words about
     // costs more words than it gains (lecture_ru with espeak:ru: round-trip WER 0.95
     // against 0.69 phrase by phrase), so those are timed phrase by phrase.
     let words = if c.prosody.timing && spoken.exact && spoken.words.len() == phrase.words.len() {
-        align::word_starts(c.original, ASR_RATE, &spoken, vrate).unwrap_or_default()
+        let heard: Vec<usize> = c
+            .heard_starts
+            .iter()
+            .map(|&p| crate::audio::rescale_pos(p, ASR_RATE, vrate))
+            .collect();
+        align::word_starts(c.original, ASR_RATE, &spoken, vrate, &heard).unwrap_or_default()
     } else {
         Vec::new()
     };
