@@ -540,23 +540,13 @@ fn is_noise_marker(text: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn word(text: &str, start_ms: u64, end_ms: u64) -> Word {
-        Word {
-            stressed: None,
-            text: text.into(),
-            start_ms,
-            end_ms,
-            probability: 1.0,
-        }
-    }
-
     #[test]
     fn words_without_time_share_the_word_before() {
         let mut words = vec![
-            word("ask", 2000, 2300),
-            word("country", 6000, 6600),
-            word("can", 6600, 6600),
-            word("do", 6600, 6800),
+            Word::new("ask", 2000, 2300),
+            Word::new("country", 6000, 6600),
+            Word::new("can", 6600, 6600),
+            Word::new("do", 6600, 6800),
         ];
         share_time(&mut words);
         let times: Vec<(u64, u64)> = words.iter().map(|w| (w.start_ms, w.end_ms)).collect();
@@ -568,7 +558,7 @@ mod tests {
 
     #[test]
     fn a_word_without_time_at_the_start_stays_where_it_is() {
-        let mut words = vec![word("so", 500, 500), word("and", 500, 900)];
+        let mut words = vec![Word::new("so", 500, 500), Word::new("and", 500, 900)];
         share_time(&mut words);
         assert_eq!((words[0].start_ms, words[0].end_ms), (500, 500));
         assert_eq!((words[1].start_ms, words[1].end_ms), (500, 900));

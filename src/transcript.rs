@@ -38,6 +38,17 @@ pub struct Segment {
 }
 
 impl Word {
+    /// `text` heard from `start_ms` to `end_ms`, with full confidence and no stress marks.
+    pub fn new(text: impl Into<String>, start_ms: u64, end_ms: u64) -> Self {
+        Self {
+            text: text.into(),
+            start_ms,
+            end_ms,
+            probability: 1.0,
+            stressed: None,
+        }
+    }
+
     /// What the voice says: the stressed form when there is one.
     pub fn spoken(&self) -> &str {
         self.stressed.as_deref().unwrap_or(&self.text)

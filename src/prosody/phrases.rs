@@ -179,13 +179,7 @@ mod tests {
     use crate::transcript::Word;
 
     fn w(text: &str, start_ms: u64, end_ms: u64) -> Word {
-        Word {
-            stressed: None,
-            text: text.into(),
-            start_ms,
-            end_ms,
-            probability: 1.0,
-        }
+        Word::new(text, start_ms, end_ms)
     }
 
     fn pw(text: &str, start_ms: u64, end_ms: u64) -> PhraseWord {
