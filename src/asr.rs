@@ -372,7 +372,7 @@ impl Recognizer {
     /// gives it goes to the next word, which then starts where the word before ended
     /// rather than where the comma's alignment did (often after the next word itself).
     /// Together with [`share_time`] this took the evaluator's own onset error (a file
-    /// against a noisy copy of itself, p95) from 300-420 ms to 60-80 ms on jfk and
+    /// against a noisy copy of itself, p95) from 300 and 360 ms to 60 and 80 ms on jfk and
     /// lecture_en (docs/quality-notes.md, session 13).
     fn words_of(
         eot: whisper_rs::WhisperTokenId,
