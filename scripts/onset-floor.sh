@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 results="$1"
 corpus="${2:-../shared/corpus}"
 work="${3:-target/quality}"
-revoice=target/release/revoice
+revoice="${REVOICE:-target/release/revoice}"
 python=.bench-venv/bin/python
 if ! [ -x "$python" ] || ! "$python" -c 'import numpy, soundfile' 2>/dev/null; then
   echo "onset floor skipped: $python with numpy and soundfile is missing (scripts/benchmarks.sh makes it)" >&2

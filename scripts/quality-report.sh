@@ -5,13 +5,15 @@
 #
 #   scripts/quality-report.sh [CORPUS_DIR] [WORK_DIR]
 #
+# REVOICE names the binary to measure (default target/release/revoice).
+#
 # Raw results go to WORK_DIR/results.jsonl (one eval report per line, with the file, preset
 # and switch added); docs/quality.md is written from them by scripts/quality_table.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 corpus="${1:-../shared/corpus}"
 work="${2:-target/quality}"
-revoice=target/release/revoice
+revoice="${REVOICE:-target/release/revoice}"
 [ -x "$revoice" ] || cargo build --release --locked
 mkdir -p "$work"
 results="$work/results.jsonl"

@@ -246,6 +246,13 @@ impl Worker {
             .collect();
         let mut paces: HashMap<String, Pace> = HashMap::new();
         for (language, phrase) in phrases {
+            tracing::debug!(
+                text = %phrase.text,
+                start_ms = phrase.start_ms,
+                end_ms = phrase.end_ms,
+                words = ?phrase.words.iter().map(|w| (w.start_ms, w.end_ms)).collect::<Vec<_>>(),
+                "phrase"
+            );
             // The phrase on the 16 kHz chunk, tightened to where it is audible...
             let at = |ms: u64| ms_to_pos(ms, ASR_RATE).saturating_sub(job.start);
             let (a, b) =
