@@ -397,6 +397,10 @@ impl WorkerProcess {
     }
 }
 
+/// glibc's environment knob for the size above which allocations are mapped on their own
+/// (and handed back to the system when freed); other C libraries ignore it.
+const MMAP_THRESHOLD_VAR: &str = "MALLOC_MMAP_THRESHOLD_";
+
 async fn spawn_worker(
     config: &PoolConfig,
     slot: usize,
@@ -406,8 +410,16 @@ async fn spawn_worker(
         exe: config.exe.clone(),
         reason,
     };
-    let mut child = Command::new(&config.exe)
-        .args(&config.args)
+    let mut command = Command::new(&config.exe);
+    command.args(&config.args);
+    // glibc raises its mmap threshold each time a large block is freed, so whisper.cpp's
+    // working state, freed after every chunk, comes back from a heap that fragments: a
+    // worker's peak grew chunk by chunk (news_8k, Natural: 432-443 MiB; with the threshold
+    // fixed at glibc's default, 416). A value the user set is kept.
+    if std::env::var_os(MMAP_THRESHOLD_VAR).is_none() {
+        command.env(MMAP_THRESHOLD_VAR, "131072");
+    }
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
