@@ -3,6 +3,12 @@
 # real models on ../shared/corpus.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The tests read the corpus in place: ../shared/corpus beside the checkout, or REVOICE_CORPUS.
+corpus="${REVOICE_CORPUS:-../shared/corpus}"
+if [ ! -f "$corpus/jfk.flac" ]; then
+  echo "test.sh: corpus not found at $corpus (no jfk.flac); set REVOICE_CORPUS to the corpus folder" >&2
+  exit 1
+fi
 scripts/setup.sh --no-demo
 cargo fmt --all -- --check
 cargo clippy --release --locked --workspace --all-targets -- -D warnings
