@@ -1,8 +1,11 @@
 //! Bad input through the real `revoice` binary: one clear line naming the file and the
 //! problem, a non-zero exit, and no output file.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
+
+mod common;
+use common::corpus;
 
 fn revoice(args: &[&str], env: &[(&str, &Path)]) -> (bool, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_revoice"));
@@ -65,12 +68,6 @@ fn write_wav(path: &Path, samples: &[i16], rate: u32) {
         w.write_sample(*s).unwrap();
     }
     w.finalize().unwrap();
-}
-
-fn corpus(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus")
-        .join(name)
 }
 
 #[test]
@@ -260,7 +257,7 @@ fn eval_of_a_missing_file_says_which() {
 fn a_shift_beyond_an_octave_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.wav");
-    let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/jfk.flac");
+    let input = corpus("jfk.flac");
     let (ok, stderr) = revoice(
         &[
             "convert",

@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const app = join(root, "target", "release", "revoice-app");
-const corpus = resolve(root, "..", "shared", "corpus");
+const corpus = process.env.REVOICE_CORPUS ?? resolve(root, "..", "shared", "corpus");
 const driverPort = 4444;
 const base = `http://127.0.0.1:${driverPort}`;
 const children = [];
