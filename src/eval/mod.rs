@@ -13,7 +13,7 @@ use thiserror::Error;
 use crate::asr::{AsrError, DecodeSettings, Recognizer, WordTimes, ASR_RATE};
 use crate::audio::{rescale_pos, Audio};
 use crate::cache::TranscriptCache;
-use crate::prosody::{loudness, phrases, pitch};
+use crate::prosody::{loudness, onsets, phrases, pitch};
 use crate::transcript::Transcript;
 use crate::tts::{TtsError, VoiceSpec};
 use speaker::{cosine, Embedder, SpeakerError};
@@ -87,9 +87,8 @@ pub struct Report {
     pub wer: f64,
     /// The input's own WER against a reference transcript, when one was given.
     pub input_wer: Option<f64>,
-    /// Word onsets: Whisper's word times moved to the first audible frame inside each word
-    /// (its timestamp tokens start a word where the previous one ended, pauses included);
-    /// the same for input and output.
+    /// Word onsets: Whisper's aligned word times anchored to the sound, the same way for
+    /// input and output (a word after a pause starts where its sound does; see [`onsets`]).
     pub onsets: Option<Onsets>,
     /// The same from Whisper's word times as they are.
     pub onsets_raw: Option<Onsets>,
@@ -180,7 +179,10 @@ pub fn evaluate(input: &Path, output: &Path, s: &EvalSettings) -> Result<Report,
         .map(|r| crate::wer::wer_in(r, &text_in, &language));
 
     let onsets_raw = onsets(&heard_in, &heard_out, &language);
-    let onsets = onsets(&snapped(&heard_in, a), &snapped(&heard_out, b), &language);
+    let onsets = Onsets::of(align::onset_errors(
+        &word_onsets(&heard_in, a, &language),
+        &word_onsets(&heard_out, b, &language),
+    ));
     let onsets_in = speech_onsets_ms(a);
     let speech_onsets = nearest_onsets(&onsets_in, &speech_onsets_ms(b));
     let (ta, tb) = (pitch::track(a, ASR_RATE), pitch::track(b, ASR_RATE));
@@ -324,13 +326,13 @@ pub fn read_reference(path: &Path) -> Result<String, EvalError> {
         .join(" "))
 }
 
-/// The transcript with each word's times snapped to where it is audible in `samples`.
-fn snapped(t: &Transcript, samples: &[f32]) -> Transcript {
-    let mut t = t.clone();
-    for seg in &mut t.segments {
-        phrases::snap_to_sound(seg, samples, ASR_RATE, 0);
-    }
-    t
+/// The words of `t` (normalised as for WER) and where each starts in `samples`, heard at
+/// [`ASR_RATE`]: the aligned word times anchored to the sound ([`onsets`]), the measure of
+/// word timing the report's `onsets` compare.
+pub fn word_onsets(t: &Transcript, samples: &[f32], language: &str) -> Vec<align::TimedWord> {
+    let mut anchored = t.clone();
+    onsets::anchor_to_sound(&mut anchored.segments, samples, ASR_RATE, 0);
+    align::timed_words(&anchored, language)
 }
 
 impl Onsets {

@@ -1,6 +1,6 @@
 //! Prosody: how the synthetic speech is shaped to the original speaker.
 //!
-//! - timing ([`timing`], [`fit`], [`phrases`]): each phrase between the speaker's pauses is
+//! - timing ([`onsets`], [`timing`], [`fit`], [`phrases`]): each phrase between the speaker's pauses is
 //!   spoken in its span, and with word timing on each word starts where the speaker's did;
 //! - melody ([`melody`]): the speaker's F0 contour, moved into the voice's own range;
 //! - loudness ([`loudness`]): the speaker's energy contour and overall loudness;
@@ -15,6 +15,7 @@ pub mod fit;
 pub mod loudness;
 pub mod mel;
 pub mod melody;
+pub mod onsets;
 pub mod phrases;
 pub mod pitch;
 pub mod psola;

@@ -4,8 +4,9 @@
 //! segment were spoken in one go and fitted to its whole span, the words after a pause would
 //! drift early. So each segment is cut into phrases where its words are separated by a pause,
 //! and each phrase is spoken, placed and fitted on its own: pauses stay where they were.
-//! Phrase edges are then tightened to where the original is actually audible, since Whisper's
-//! token times tend to stretch a word over the silence that follows it.
+//! The words' times are first anchored to the sound ([`super::onsets`]), since Whisper's
+//! aligned times give a pause to the word after it; phrase edges are then tightened to
+//! where the original is audible.
 
 use crate::transcript::Segment;
 
@@ -70,82 +71,6 @@ pub fn split(seg: &Segment) -> Vec<Phrase> {
     }
     phrases
 }
-
-/// Whisper's word times (from its timestamp tokens) run from the end of the previous word:
-/// a word after a pause "starts" where the pause does, and ends where the next word starts.
-/// Move each word's start forward and its end back to where the recording is audible
-/// within them: 10 ms frames louder than -25 dB below the segment's loudest and 15 dB above
-/// its noise floor (its 10th-percentile frame). A word whose span opens with the tail of
-/// the word before (see [`drop_leading_tail`]) starts after the pause that follows it.
-/// `samples` is the chunk at `rate`, starting at `chunk_start_ms` of the file. Words with
-/// nothing audible keep their times.
-pub fn snap_to_sound(seg: &mut Segment, samples: &[f32], rate: u32, chunk_start_ms: u64) {
-    let frame = (rate as usize / 100).max(1);
-    let pos =
-        |ms: u64| ((ms.saturating_sub(chunk_start_ms)) as u128 * rate as u128 / 1000) as usize;
-    let energy = |a: usize| {
-        let b = (a + frame).min(samples.len());
-        if b <= a {
-            return 0.0;
-        }
-        samples[a..b].iter().map(|s| s * s).sum::<f32>() / (b - a) as f32
-    };
-    let (s0, s1) = (pos(seg.start_ms), pos(seg.end_ms).min(samples.len()));
-    let mut frames: Vec<f32> = (s0..s1.max(s0)).step_by(frame).map(energy).collect();
-    frames.sort_by(f32::total_cmp);
-    let Some(&peak) = frames.last().filter(|&&p| p > 0.0) else {
-        return;
-    };
-    let floor = frames[frames.len() / 10];
-    let threshold = (peak * 10f32.powf(-25.0 / 10.0)).max(floor * 10f32.powf(15.0 / 10.0));
-    let ms = |p: usize| chunk_start_ms + (p as u64 * 1000 / rate as u64);
-    // A word with nothing audible in its own span was heard later than Whisper says: look
-    // on through the next word's span.
-    let ends: Vec<u64> = seg.words.iter().map(|w| w.end_ms).collect();
-    for (k, w) in seg.words.iter_mut().enumerate() {
-        let reach = ends.get(k + 1).copied().unwrap_or(w.end_ms).max(w.end_ms);
-        let (a, b) = (pos(w.start_ms), pos(w.end_ms).min(samples.len()));
-        let loud = |from: usize, to: usize| -> Vec<usize> {
-            (from..to.max(from))
-                .step_by(frame)
-                .filter(|&p| energy(p) > threshold)
-                .collect()
-        };
-        let mut heard = loud(a, b);
-        if heard.is_empty() {
-            heard = loud(a, pos(reach).min(samples.len()))
-                .into_iter()
-                .take(1)
-                .collect();
-        }
-        drop_leading_tail(&mut heard, frame);
-        if let (Some(&first), Some(&last)) = (heard.first(), heard.last()) {
-            w.start_ms = ms(first).max(w.start_ms);
-            w.end_ms = ms(last + frame).min(w.end_ms).max(w.start_ms);
-        }
-    }
-}
-
-/// A word's span that opens with a short sound, then a pause, holds the end of the word
-/// before it (aligned word times stretch a word back over the pause before it): drop the
-/// sound so the word starts after the pause. Only a clear pause counts
-/// ([`TAIL_PAUSE_FRAMES`]), since quiet stretches inside words of noisy recordings are short.
-fn drop_leading_tail(heard: &mut Vec<usize>, frame: usize) {
-    let Some(&first) = heard.first() else {
-        return;
-    };
-    let resumes = heard.windows(2).position(|pair| {
-        pair[0] - first <= TAIL_MAX_FRAMES * frame && pair[1] - pair[0] > TAIL_PAUSE_FRAMES * frame
-    });
-    if let Some(k) = resumes {
-        heard.drain(..=k);
-    }
-}
-
-/// The longest sound (10 ms frames) taken for the tail of the word before.
-const TAIL_MAX_FRAMES: usize = 20;
-/// The shortest quiet (10 ms frames) after it that counts as a pause.
-const TAIL_PAUSE_FRAMES: usize = 30;
 
 /// Narrow `[start, end)` (sample positions in `samples`, at `rate`) to the part that is
 /// audible: frames of 10 ms louder than -35 dB below the span's loudest frame. Returns the
@@ -260,64 +185,6 @@ mod tests {
         );
         let s = seg(vec![w("Hi", 0, 300), w("...", 900, 1_000)]);
         assert_eq!(split(&s).len(), 1);
-    }
-
-    #[test]
-    fn word_times_snap_to_where_the_words_are_heard() {
-        let rate = 16_000;
-        // Sound 0.0-0.5 s and 1.0-1.5 s; Whisper says word 2 runs 0.5-1.5 (from the pause).
-        let mut x = vec![0.0f32; 24_000];
-        for (i, s) in x.iter_mut().enumerate() {
-            if i < 8_000 || (16_000..24_000).contains(&i) {
-                *s = 0.3 * (i as f32 * 0.1).sin();
-            }
-        }
-        let mut s = seg(vec![w("one", 0, 500), w("two", 500, 1_500)]);
-        s.end_ms = 1_500;
-        snap_to_sound(&mut s, &x, rate, 0);
-        assert_eq!((s.words[1].start_ms, s.words[1].end_ms), (1_000, 1_500));
-        assert_eq!(s.words[0].start_ms, 0);
-        // Now the pause splits the phrase.
-        assert_eq!(split(&s).len(), 2);
-        // A word Whisper puts wholly in the pause starts where the sound does.
-        let mut s = seg(vec![
-            w("one", 0, 500),
-            w("two", 500, 900),
-            w("three", 900, 1_500),
-        ]);
-        s.end_ms = 1_500;
-        snap_to_sound(&mut s, &x, rate, 0);
-        assert_eq!(s.words[1].start_ms, 1_000);
-    }
-
-    #[test]
-    fn a_word_opening_with_the_tail_of_the_last_one_starts_after_the_pause() {
-        let rate = 16_000;
-        // Sound 0.0-0.5 s, 1.0-1.5 s and 1.65-2.0 s.
-        let sound = |i: usize| i < 8_000 || (16_000..24_000).contains(&i) || i >= 26_400;
-        let x: Vec<f32> = (0..32_000)
-            .map(|i| {
-                if sound(i) {
-                    0.3 * (i as f32 * 0.1).sin()
-                } else {
-                    0.0
-                }
-            })
-            .collect();
-        // Aligned times stretch "two" back over the last 0.1 s of "one" and the pause.
-        let mut s = seg(vec![w("one", 0, 400), w("two", 400, 2_000)]);
-        s.end_ms = 2_000;
-        snap_to_sound(&mut s, &x, rate, 0);
-        assert_eq!(s.words[1].start_ms, 1_000);
-        // A short quiet (150 ms) inside a word is not a pause: the word keeps its start.
-        let mut s = seg(vec![w("one", 0, 1_000), w("two", 1_000, 2_000)]);
-        s.end_ms = 2_000;
-        snap_to_sound(&mut s, &x, rate, 0);
-        assert_eq!(s.words[1].start_ms, 1_000);
-        let mut s = seg(vec![w("one", 0, 500), w("two", 1_400, 2_000)]);
-        s.end_ms = 2_000;
-        snap_to_sound(&mut s, &x, rate, 0);
-        assert_eq!(s.words[1].start_ms, 1_400);
     }
 
     #[test]

@@ -25,7 +25,7 @@ use crate::assemble::Timeline;
 use crate::audio::rescale_pos;
 use crate::prosody::fit::{fit_segment, pace_words, Pace, Speaker};
 use crate::prosody::shape::{shape, Original};
-use crate::prosody::{align, loudness, melody, phrases, pitch, Prosody};
+use crate::prosody::{align, loudness, melody, onsets, phrases, pitch, Prosody};
 use crate::settings::Quality;
 use crate::stress::{StressLevel, Stresser};
 use crate::transcript::Transcript;
@@ -232,14 +232,15 @@ impl Worker {
         };
         millis.fit += t.elapsed().as_millis() as u64;
         let offset_ms = job.start as u64 * 1000 / ASR_RATE as u64;
-        let phrases: Vec<(String, phrases::Phrase)> = transcript
-            .segments
+        // Words where they are heard (a word after a pause starts where its sound does),
+        // then cut into phrases at the speaker's pauses.
+        let mut heard = transcript.segments.clone();
+        onsets::anchor_to_sound(&mut heard, samples, ASR_RATE, offset_ms);
+        let phrases: Vec<(String, phrases::Phrase)> = heard
             .iter()
             .flat_map(|s| {
                 let language = s.language_or(&transcript.language).to_string();
-                let mut heard = s.clone();
-                phrases::snap_to_sound(&mut heard, samples, ASR_RATE, offset_ms);
-                phrases::split(&heard)
+                phrases::split(s)
                     .into_iter()
                     .map(move |p| (language.clone(), p))
             })
