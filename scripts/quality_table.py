@@ -38,7 +38,8 @@ def row(r):
         r["prosody"],
         fmt(r["wer"] * 100, 1),
         fmt(r.get("input_wer") and r["input_wer"] * 100, 1),
-        onset(r.get("onsets_raw"), "median_ms"),
+        onset(r.get("onsets"), "median_ms"),
+        onset(r.get("onsets"), "p95_ms"),
         onset(r.get("onsets_raw"), "p95_ms"),
         onset(sp, "median_ms"),
         onset(sp, "p95_ms"),
@@ -55,7 +56,7 @@ def row(r):
 
 HEADER = [
     "file", "preset", "prosody", "WER %", "input WER %", "onset med ms", "onset p95 ms",
-    "speech onset med ms", "speech onset p95 ms", "F0 corr", "energy corr", "loudness diff LU",
+    "Whisper onset p95 ms", "speech onset med ms", "speech onset p95 ms", "F0 corr", "energy corr", "loudness diff LU",
     "sim. to input", "sim. to voice", "clipped", "join jump", "convert s",
 ]
 
@@ -74,7 +75,11 @@ tiny.en for Fast draft), and each conversion measured by `revoice eval INPUT OUT
   the corpus reference (itself a machine transcript).
 - **onset med / p95 ms**: word onset error: Whisper's word times of input and output,
   aligned to the audio (dynamic time warping of Whisper base's alignment heads, as
-  faster-whisper's word timestamps), words matched on an edit-distance alignment.
+  faster-whisper's word timestamps), then anchored to the sound the same way in both
+  (`src/prosody/onsets.rs`: a word that follows a pause starts where its sound does;
+  against known onsets this errs by 23 / 109 ms on synthetic phrases and 14 / 80 ms on
+  jfk, `tests/onsets.rs`); words matched on an edit-distance alignment. **Whisper onset
+  p95 ms**: the same from the aligned times as they are (on known onsets 1847 and 990 ms).
 - **speech onset med / p95 ms**: the same question asked of the audio alone: where speech
   resumes after each pause (200 ms or more) of the input against the nearest such place in
   the output. It needs no recogniser, but sees only the starts of phrases.
@@ -152,13 +157,13 @@ def targets(rows):
         off, on = get(name, "off"), get(name, "on")
         if not (off and on):
             continue
-        o = on.get("onsets_raw") or {}
-        oo = off.get("onsets_raw") or {}
+        o = on.get("onsets") or {}
+        oo = off.get("onsets") or {}
         if o:
-            add("word onset median <= 60 ms, p95 <= 150 ms (Whisper's aligned times)", name,
+            add("word onset median <= 60 ms, p95 <= 150 ms (words anchored to the sound)", name,
                 f"{oo.get('median_ms', 0):.0f} / {oo.get('p95_ms', 0):.0f}",
                 f"{o['median_ms']:.0f} / {o['p95_ms']:.0f}",
-                o["median_ms"] <= 60 and o["p95_ms"] <= 150, floor(name, "onsets_raw"))
+                o["median_ms"] <= 60 and o["p95_ms"] <= 150, floor(name, "onsets"))
         so, soo = on.get("speech_onsets") or {}, off.get("speech_onsets") or {}
         if so:
             add("speech onset median <= 60 ms, p95 <= 150 ms (audio)", name,

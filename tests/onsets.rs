@@ -135,19 +135,29 @@ fn stats(mut errors: Vec<f64>) -> (f64, f64) {
     (at(0.5), at(0.95))
 }
 
+/// Onset error (median, p95 ms) of Whisper's aligned times and of the evaluator's onsets
+/// against `truth`, for `speech` at 16 kHz.
+fn onset_errors(name: &str, speech: &[f32], truth: &[TimedWord]) -> ((f64, f64), (f64, f64)) {
+    let (mut asr, settings) = aligned_base();
+    let heard = asr.transcribe(speech, 0, &settings, 2).unwrap();
+    let raw = stats(errors(
+        truth,
+        &revoice::eval::align::timed_words(&heard, "en"),
+    ));
+    let found = stats(errors(
+        truth,
+        &revoice::eval::word_onsets(&heard, speech, "en"),
+    ));
+    eprintln!(
+        "{name}, onset error ms (median, p95): Whisper's times {raw:?}; the evaluator's {found:?}"
+    );
+    (raw, found)
+}
+
 #[test]
 fn word_onsets_hold_at_pauses() {
     let (speech, truth) = known_speech();
-    let (mut asr, settings) = aligned_base();
-    let heard = asr.transcribe(&speech, 0, &settings, 2).unwrap();
-    let raw = revoice::eval::align::timed_words(&heard, "en");
-    let found = revoice::eval::word_onsets(&heard, &speech, "en");
-    let (raw_median, raw_p95) = stats(errors(&truth, &raw));
-    let (median, p95) = stats(errors(&truth, &found));
-    eprintln!(
-        "known speech, onset error ms: Whisper's times median {raw_median} p95 {raw_p95}; \
-         the evaluator's median {median} p95 {p95}"
-    );
+    let ((_, raw_p95), (median, p95)) = onset_errors("known speech", &speech, &truth);
     assert!(
         raw_p95 > 500.0,
         "the pauses are there to test: p95 {raw_p95} ms"
@@ -171,16 +181,7 @@ fn word_onsets_of_jfk_match_its_spectrogram() {
             start_ms,
         })
         .collect();
-    let (mut asr, settings) = aligned_base();
-    let heard = asr.transcribe(&speech, 0, &settings, 2).unwrap();
-    let raw = revoice::eval::align::timed_words(&heard, "en");
-    let found = revoice::eval::word_onsets(&heard, &speech, "en");
-    let (raw_median, raw_p95) = stats(errors(&truth, &raw));
-    let (median, p95) = stats(errors(&truth, &found));
-    eprintln!(
-        "jfk, onset error ms: Whisper's times median {raw_median} p95 {raw_p95}; \
-         the evaluator's median {median} p95 {p95}"
-    );
+    let (_, (median, p95)) = onset_errors("jfk", &speech, &truth);
     assert!(
         median <= 40.0 && p95 <= 120.0,
         "median {median} ms, p95 {p95} ms"
