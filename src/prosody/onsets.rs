@@ -101,15 +101,6 @@ pub fn sound_runs(samples: &[f32], rate: u32) -> Vec<Run> {
         .collect()
 }
 
-/// The onset (ms) of each word, given the words' aligned spans (ms, in order) and the runs
-/// of sound they were heard in.
-pub fn anchored_onsets(words: &[(u64, u64)], runs: &[Run]) -> Vec<u64> {
-    anchored_spans(words, runs)
-        .into_iter()
-        .map(|(s, _)| s)
-        .collect()
-}
-
 /// Each word's span anchored to the sound: a word that opens a run starts where the run
 /// does, the others at their aligned start (lagged, kept inside the run and in order); a
 /// word ends where the next word of its run starts, or where its run ends.
@@ -269,6 +260,13 @@ fn assign(words: &[(u64, u64)], runs: &[Run]) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn anchored_onsets(words: &[(u64, u64)], runs: &[Run]) -> Vec<u64> {
+        anchored_spans(words, runs)
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect()
+    }
 
     fn run(start_ms: u64, end_ms: u64) -> Run {
         Run {
