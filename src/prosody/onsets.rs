@@ -15,8 +15,8 @@
 //!
 //! Against known onsets (`tests/onsets.rs`), Whisper base's aligned times err by median /
 //! p95 109 / 1847 ms on phrases of the joe voice with pauses of 0.15 to 2.2 s and 60 / 990
-//! ms on jfk (onsets read off its spectrogram); anchored, by 23 / 109 and 14 / 80 ms
-//! (docs/quality-notes.md, session 15).
+//! ms on jfk (onsets read off its spectrogram); anchored, by 23 / 109 and 10 / 80 ms
+//! (docs/quality-notes.md, sessions 15 and 16).
 
 use crate::prosody::loudness;
 use crate::transcript::Segment;
@@ -29,6 +29,10 @@ pub const ALIGNMENT_LAG_MS: u64 = 60;
 const MIN_PAUSE_MS: u64 = 200;
 /// Runs shorter than this (ms) are clicks, not speech.
 const MIN_RUN_MS: u64 = 30;
+/// Sound is a frame within this many dB of the speech level (the 90th-percentile frame)...
+const SPEECH_MARGIN_DB: f64 = 20.0;
+/// ...and this many dB above the noise floor (the 10th-percentile frame).
+const FLOOR_MARGIN_DB: f64 = 6.0;
 /// How far (ms) from a word's aligned end a run may be and still be given the word.
 const REACH_MS: u64 = 5000;
 
@@ -55,10 +59,11 @@ impl Run {
     }
 }
 
-/// Runs of sound in `samples` at `rate`: 10 ms frames louder than both 25 dB below the
-/// loudest and 15 dB above the noise floor (the 10th-percentile frame). A lower level
-/// (35 dB below) joined phrases of lecture_en across the quiet but not silent pauses of a
-/// room.
+/// Runs of sound in `samples` at `rate`: 10 ms frames louder than both 20 dB below the
+/// speech level (the 90th-percentile frame) and 6 dB above the noise floor (the
+/// 10th-percentile frame). The level follows the speech, not the noise: a level set 15 dB
+/// above the floor sat inside the speech once white noise lifted the floor, and split
+/// lecture_en's 31 runs into 40; this one keeps 30 with the noise or without.
 pub fn sound_runs(samples: &[f32], rate: u32) -> Vec<Run> {
     let db: Vec<f64> = loudness::rms_frames(samples, (rate as usize / 100).max(1))
         .iter()
@@ -66,10 +71,12 @@ pub fn sound_runs(samples: &[f32], rate: u32) -> Vec<Run> {
         .collect();
     let mut sorted = db.clone();
     sorted.sort_by(f64::total_cmp);
-    let Some(&peak) = sorted.last() else {
+    if sorted.is_empty() {
         return Vec::new();
-    };
-    let threshold = (peak - 25.0).max(sorted[sorted.len() / 10] + 15.0);
+    }
+    let speech = sorted[sorted.len() * 9 / 10];
+    let floor = sorted[sorted.len() / 10];
+    let threshold = (speech - SPEECH_MARGIN_DB).max(floor + FLOOR_MARGIN_DB);
     // Frame ranges above the threshold, merged across short quiet.
     let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
@@ -365,6 +372,33 @@ mod tests {
         let runs = sound_runs(&x, rate);
         let spans: Vec<(u64, u64)> = runs.iter().map(|r| (r.start_ms, r.end_ms)).collect();
         assert_eq!(spans, vec![(300, 1050), (2060, 2360)]);
+    }
+
+    #[test]
+    fn a_soft_stretch_of_a_word_in_noise_stays_in_its_run() {
+        // Two words, each loud, then 16 dB softer for 250 ms (a fricative), then loud again,
+        // in steady noise 30 dB below the loud parts. A level set from the noise floor
+        // (15 dB above it) fell inside the soft stretch and cut each word in two.
+        let mut seed = 1u32;
+        let mut noise = move || {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+        };
+        let level = |ms: usize| -> f32 {
+            match ms {
+                300..=499 | 750..=849 | 1250..=1449 | 1700..=1799 => 0.3,
+                500..=749 | 1450..=1699 => 0.3 * 10f32.powf(-16.0 / 20.0),
+                _ => 0.0,
+            }
+        };
+        let x: Vec<f32> = (0..2_100 * 16)
+            .map(|i| level(i / 16) * (i as f32 * 0.07).sin() + 0.3 * 0.0316 * 2.45 * noise())
+            .collect();
+        let spans: Vec<(u64, u64)> = sound_runs(&x, 16_000)
+            .iter()
+            .map(|r| (r.start_ms, r.end_ms))
+            .collect();
+        assert_eq!(spans, vec![(300, 850), (1250, 1800)]);
     }
 
     #[test]
