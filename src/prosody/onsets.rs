@@ -27,8 +27,9 @@ pub const ALIGNMENT_LAG_MS: u64 = 60;
 
 /// Quiet this long or longer (ms) separates two runs of sound.
 const MIN_PAUSE_MS: u64 = 200;
-/// Runs shorter than this (ms) are clicks, not speech.
-const MIN_RUN_MS: u64 = 30;
+/// Runs shorter than this (ms) are clicks or breaths, not speech (at 30 ms a click after
+/// "в" in lecture_ru took the word "общем" and left it 30 ms to be said in).
+const MIN_RUN_MS: u64 = 60;
 /// Sound is a frame within this many dB of the speech level (the 90th-percentile frame)...
 const SPEECH_MARGIN_DB: f64 = 20.0;
 /// ...and this many dB above the noise floor (the 10th-percentile frame).
