@@ -154,6 +154,22 @@ pub fn warp(a: &[[f32; N_CEPS]], b: &[[f32; N_CEPS]]) -> Vec<usize> {
     first
 }
 
+/// For each 10 ms frame of `synthetic` (at `synthetic_rate`), the frame of `original` (at
+/// `original_rate`) it aligns with; `None` when either is too short to align.
+pub fn frame_path(
+    original: &[f32],
+    original_rate: u32,
+    synthetic: &[f32],
+    synthetic_rate: u32,
+) -> Option<Vec<usize>> {
+    let a = features(original, original_rate);
+    let b = features(synthetic, synthetic_rate);
+    if a.len() < 3 || b.len() < 3 {
+        return None;
+    }
+    Some(warp(&a, &b))
+}
+
 /// Where in `original` (at `original_rate`) each of `starts` (sample positions in
 /// `synthetic`, at `synthetic_rate`) was said, in `original` samples; `None` when either
 /// is too short to align.
@@ -164,12 +180,7 @@ pub fn carry_over(
     synthetic_rate: u32,
     starts: &[usize],
 ) -> Option<Vec<usize>> {
-    let a = features(original, original_rate);
-    let b = features(synthetic, synthetic_rate);
-    if a.len() < 3 || b.len() < 3 {
-        return None;
-    }
-    let path = warp(&a, &b);
+    let path = frame_path(original, original_rate, synthetic, synthetic_rate)?;
     let hop_a = original_rate as f64 * HOP_SECS;
     let hop_b = synthetic_rate as f64 * HOP_SECS;
     Some(

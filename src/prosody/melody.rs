@@ -83,6 +83,28 @@ fn bridge(f0: &[f32]) -> Option<Vec<f32>> {
 }
 
 /// The frame of a 10 ms contour for `secs` seconds into it.
+/// `contour` (per frame of the original) carried along `path` (for each frame of the
+/// synthetic speech, the original frame it aligns with) and spread evenly over `frames`
+/// output frames: each synthetic syllable gets the pitch the speaker gave the same sound.
+pub fn carried(contour: &[f32], path: &[usize], frames: usize) -> Vec<f32> {
+    let Some(last) = contour.len().checked_sub(1) else {
+        return Vec::new();
+    };
+    let along: Vec<f32> = path.iter().map(|&i| contour[i.min(last)]).collect();
+    let n = along.len();
+    if n < 2 || frames < 2 {
+        return vec![along.first().copied().unwrap_or(contour[0]); frames];
+    }
+    (0..frames)
+        .map(|k| {
+            let x = k as f64 * (n - 1) as f64 / (frames - 1) as f64;
+            let i = (x.floor() as usize).min(n - 2);
+            let t = (x - i as f64) as f32;
+            along[i] * (1.0 - t) + along[i + 1] * t
+        })
+        .collect()
+}
+
 pub fn frame_at(secs: f64) -> usize {
     (secs * FRAME_RATE as f64).round().max(0.0) as usize
 }
@@ -117,5 +139,15 @@ mod tests {
         // The 2 st rise is 4 st at the voice's spread: 28 st at the end.
         assert!((semitones(out[5]) - 28.0).abs() < 1.0, "{out:?}");
         assert!(target_contour(&PitchTrack { f0: vec![0.0; 4] }, 0, 4, speaker, voice).is_none());
+    }
+
+    #[test]
+    fn a_contour_is_carried_along_the_alignment() {
+        // The synthetic speech says the speaker's first sound for three frames, then the
+        // second for one: its pitch follows, spread over twice as many output frames.
+        let out = carried(&[100.0, 200.0], &[0, 0, 0, 1], 7);
+        assert_eq!(out, vec![100.0, 100.0, 100.0, 100.0, 100.0, 150.0, 200.0]);
+        assert_eq!(carried(&[120.0], &[0], 3), vec![120.0; 3]);
+        assert!(carried(&[], &[0, 1], 3).is_empty());
     }
 }
