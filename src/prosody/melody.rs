@@ -82,7 +82,6 @@ fn bridge(f0: &[f32]) -> Option<Vec<f32>> {
     Some(out)
 }
 
-/// The frame of a 10 ms contour for `secs` seconds into it.
 /// `contour` (per frame of the original) carried along `path` (for each frame of the
 /// synthetic speech, the original frame it aligns with) and spread evenly over `frames`
 /// output frames: each synthetic syllable gets the pitch the speaker gave the same sound.
@@ -105,6 +104,7 @@ pub fn carried(contour: &[f32], path: &[usize], frames: usize) -> Vec<f32> {
         .collect()
 }
 
+/// The frame of a 10 ms contour for `secs` seconds into it.
 pub fn frame_at(secs: f64) -> usize {
     (secs * FRAME_RATE as f64).round().max(0.0) as usize
 }

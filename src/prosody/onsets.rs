@@ -380,11 +380,7 @@ mod tests {
         // Two words, each loud, then 16 dB softer for 250 ms (a fricative), then loud again,
         // in steady noise 30 dB below the loud parts. A level set from the noise floor
         // (15 dB above it) fell inside the soft stretch and cut each word in two.
-        let mut seed = 1u32;
-        let mut noise = move || {
-            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            (seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5
-        };
+        let noise = crate::prosody::pitch::tests::noise(2_100 * 16, 1);
         let level = |ms: usize| -> f32 {
             match ms {
                 300..=499 | 750..=849 | 1250..=1449 | 1700..=1799 => 0.3,
@@ -393,7 +389,7 @@ mod tests {
             }
         };
         let x: Vec<f32> = (0..2_100 * 16)
-            .map(|i| level(i / 16) * (i as f32 * 0.07).sin() + 0.3 * 0.0316 * 2.45 * noise())
+            .map(|i| level(i / 16) * (i as f32 * 0.07).sin() + 0.3 * 0.0316 * 2.45 * noise[i])
             .collect();
         let spans: Vec<(u64, u64)> = sound_runs(&x, 16_000)
             .iter()

@@ -414,7 +414,7 @@ pub(crate) mod tests {
     }
 
     /// `n` samples of white noise in [-0.5, 0.5), from a linear congruential generator.
-    fn noise(n: usize, mut seed: u32) -> Vec<f32> {
+    pub(crate) fn noise(n: usize, mut seed: u32) -> Vec<f32> {
         (0..n)
             .map(|_| {
                 seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);

@@ -143,7 +143,7 @@ fn fade_edges(x: &mut [f32], n: usize) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::pitch::tests::voiced;
+    use super::super::pitch::tests::{noise, voiced};
     use super::*;
 
     fn median_f0(x: &[f32], rate: u32) -> f32 {
@@ -195,13 +195,8 @@ mod tests {
         // output, not at 0.55 s where it came in the speaker's time.
         let rate = 16_000;
         let hiss = |secs: f32| -> Vec<f32> {
-            let mut seed = 7u32;
-            (0..(rate as f32 * secs) as usize)
-                .map(|_| {
-                    seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-                    0.3 * ((seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5)
-                })
-                .collect()
+            let n = (rate as f32 * secs) as usize;
+            noise(n, 7).iter().map(|v| 0.3 * v).collect()
         };
         let speaker: Vec<f32> = [
             voiced(rate, 0.45, |_| 190.0),
