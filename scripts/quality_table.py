@@ -77,7 +77,7 @@ tiny.en for Fast draft), and each conversion measured by `revoice eval INPUT OUT
   aligned to the audio (dynamic time warping of Whisper base's alignment heads, as
   faster-whisper's word timestamps), then anchored to the sound the same way in both
   (`src/prosody/onsets.rs`: a word that follows a pause starts where its sound does;
-  against known onsets this errs by 23 / 109 ms on synthetic phrases and 14 / 80 ms on
+  against known onsets this errs by 23 / 109 ms on synthetic phrases and 10 / 80 ms on
   jfk, `tests/onsets.rs`); words matched on an edit-distance alignment. **Whisper onset
   p95 ms**: the same from the aligned times as they are (on known onsets 1847 and 990 ms).
 - **speech onset med / p95 ms**: the same question asked of the audio alone: where speech
