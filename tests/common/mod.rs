@@ -121,6 +121,31 @@ pub fn transcribe(path: &Path, language: &str) -> String {
         .text()
 }
 
+/// Round-trip WER of `output` against `input` as `revoice eval` measures it
+/// (docs/quality.md): both heard by Whisper base in pieces cut where a conversion in
+/// `chunk_secs` chunks cuts the input, so whisper.cpp's seeking over a long file cannot
+/// skip or repeat text. Returns the WER and both texts.
+pub fn round_trip(
+    input: &Path,
+    output: &Path,
+    language: &str,
+    chunk_secs: f64,
+) -> (f64, String, String) {
+    let m = models();
+    let settings = revoice::eval::EvalSettings {
+        whisper_model: m.whisper_model("base"),
+        onnxruntime: m.onnxruntime_lib().expect("onnxruntime"),
+        embedder: None,
+        target_voice: None,
+        language: Some(language.into()),
+        reference: None,
+        chunk_secs,
+        threads: 2,
+    };
+    let report = revoice::eval::evaluate(input, output, &settings).expect("eval");
+    (report.wer, report.input_text, report.output_text)
+}
+
 pub fn samples_of(path: &Path) -> (Vec<f32>, u32) {
     let d = revoice::decode::decode_file(path).unwrap();
     (d.audio.samples, d.audio.rate)
