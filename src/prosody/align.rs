@@ -197,9 +197,12 @@ pub fn carry_over(
 /// The acoustic alignment of two voices now and then puts a word a second or more from
 /// where it was said (a stretch of one voice that matches the wrong stretch of the other);
 /// Whisper's word times are coarser but not off by that much. A start found further than
-/// this from Whisper's is taken from Whisper instead (on news_8k this took the word onset
-/// error, median / 95th percentile, from 70 / 870 to 60 / 380 ms).
-pub const MAX_DISAGREEMENT_SECS: f64 = 0.3;
+/// this from Whisper's is taken from Whisper instead. At 0.3 s this took news_8k's word
+/// onset error (median / 95th percentile) from 70 / 870 to 60 / 380 ms; since Whisper's
+/// times are anchored to the sound ([`crate::prosody::onsets`]) they are the surer of the
+/// two, and 0.2 s takes lecture_en from 30 / 200 to 20 / 160 ms and news_8k from 40 / 420
+/// to 40 / 370 ms (jfk and multilingual unchanged; docs/quality-notes.md, session 18).
+pub const MAX_DISAGREEMENT_SECS: f64 = 0.2;
 
 /// Where the speaker said each word of `spoken` (at `voice_rate`), as ranges of one sample
 /// (the word's start) in voice samples from the start of `original` (at `rate`). `heard`:
