@@ -8,13 +8,15 @@
 
 use std::collections::HashMap;
 use std::io::Read;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use ort::session::{RunOptions, Session};
 use ort::value::Tensor;
 
 use super::phonemize::phonemize;
-use super::piper::{open_session, shrinking_runs};
+use super::piper::{open_with_durations, shrinking_runs};
+use super::words::{self, Spoken, TimedPhoneme};
 use super::{TtsError, Voice};
 
 /// The model's output rate.
@@ -28,11 +30,17 @@ pub const PACKS_DIR: &str = "kokoro";
 /// Width of a style row and most tokens per call (the model's context is 512 with pads).
 const STYLE: usize = 256;
 const MAX_TOKENS: usize = 510;
+/// The tensor of the Kokoro v1.0 graph that holds each token's duration in frames (the
+/// duration predictor's output, rounded and at least 1), which the decoder speaks the
+/// token for; the published graph keeps it inside, so it is declared an output on loading.
+const DURATIONS_TENSOR: &[u8] = b"/encoder/Gather_output_0";
 
 pub struct KokoroVoice {
     id: String,
     onnx: PathBuf,
     session: Session,
+    /// Whether the session also returns each token's duration (see [`DURATIONS_TENSOR`]).
+    gives_durations: bool,
     vocab: HashMap<char, i64>,
     /// Style rows, indexed by the number of tokens minus one.
     style: Vec<[f32; STYLE]>,
@@ -54,16 +62,22 @@ impl KokoroVoice {
     ) -> Result<Self, TtsError> {
         let style = read_pack(pack, name)?;
         let vocab = read_vocab(vocab)?;
-        let session = open_session(onnx, threads)?;
+        let (session, gives_durations) = open_with_durations(onnx, threads, DURATIONS_TENSOR)?;
         let run_options = shrinking_runs().map_err(|source| TtsError::ModelLoad {
             path: onnx.to_path_buf(),
             source,
         })?;
-        tracing::info!(voice = name, threads, "Kokoro voice loaded");
+        tracing::info!(
+            voice = name,
+            threads,
+            gives_durations,
+            "Kokoro voice loaded"
+        );
         Ok(Self {
             id: format!("kokoro:{name}"),
             onnx: onnx.to_path_buf(),
             session,
+            gives_durations,
             vocab,
             style,
             language: language.to_string(),
@@ -71,7 +85,14 @@ impl KokoroVoice {
         })
     }
 
-    fn infer(&mut self, tokens: &[i64], speed: f32) -> Result<Vec<f32>, TtsError> {
+    /// Runs the graph on one piece of tokens: its audio, untrimmed, and each token's
+    /// duration in frames (the padding tokens at both ends included) where the session
+    /// gives them.
+    fn infer(
+        &mut self,
+        tokens: &[i64],
+        speed: f32,
+    ) -> Result<(Vec<f32>, Option<Vec<i64>>), TtsError> {
         let row = self.style[tokens.len().clamp(1, self.style.len()) - 1].to_vec();
         let mut ids = Vec::with_capacity(tokens.len() + 2);
         ids.push(0);
@@ -94,7 +115,22 @@ impl KokoroVoice {
             )
             .map_err(fail)?;
         let (_, audio) = outputs[0].try_extract_tensor::<f32>().map_err(fail)?;
-        Ok(trim(audio))
+        let durations = if self.gives_durations && outputs.len() > 1 {
+            let (_, d) = outputs[1].try_extract_tensor::<i64>().map_err(fail)?;
+            Some(d.to_vec())
+        } else {
+            None
+        };
+        Ok((audio.to_vec(), durations))
+    }
+
+    /// The vocabulary's tokens for one sentence of phonemes, each with its phoneme
+    /// (characters outside the vocabulary are left out).
+    fn tokens(&self, sentence: &str) -> (Vec<char>, Vec<i64>) {
+        sentence
+            .chars()
+            .filter_map(|c| self.vocab.get(&c).map(|&t| (c, t)))
+            .unzip()
     }
 }
 
@@ -118,16 +154,91 @@ impl Voice for KokoroVoice {
         let speed = 1.0 / length_scale.max(0.1);
         let mut audio = Vec::new();
         for sentence in phonemize(text, &self.language)? {
-            let tokens: Vec<i64> = sentence
-                .chars()
-                .filter_map(|c| self.vocab.get(&c).copied())
-                .collect();
+            let (_, tokens) = self.tokens(&sentence);
             for piece in pieces(&tokens, self.vocab.get(&' ').copied()) {
-                audio.extend(self.infer(piece, speed)?);
+                let (raw, _) = self.infer(piece, speed)?;
+                audio.extend_from_slice(&raw[audible(&raw)]);
             }
         }
         Ok(audio)
     }
+
+    /// Speak `words` and say where each lies, from the durations the model gave its
+    /// tokens (estimated, as for any voice, when the graph does not give them).
+    fn synthesize_words(
+        &mut self,
+        words: &[String],
+        length_scale: f32,
+    ) -> Result<Spoken, TtsError> {
+        let speed = 1.0 / length_scale.max(0.1);
+        let space = self.vocab.get(&' ').copied();
+        let mut samples = Vec::new();
+        // Every phoneme spoken, with its samples, over all sentences.
+        let mut timed = Vec::new();
+        let mut exact = self.gives_durations;
+        for sentence in phonemize(&words.join(" "), &self.language)? {
+            let (phonemes, tokens) = self.tokens(&sentence);
+            let mut first = 0;
+            for piece in pieces(&tokens, space) {
+                let said = &phonemes[first..first + piece.len()];
+                first += piece.len();
+                let (raw, durations) = self.infer(piece, speed)?;
+                let kept = audible(&raw);
+                match durations {
+                    Some(d) if exact && d.len() == said.len() + 2 => timed.extend(token_spans(
+                        &d,
+                        said,
+                        raw.len(),
+                        kept.clone(),
+                        samples.len(),
+                    )),
+                    _ => exact = false,
+                }
+                samples.extend_from_slice(&raw[kept]);
+            }
+        }
+        let words = if exact {
+            words::word_spans(&timed, words, &self.language)?
+        } else {
+            let weights = words::phoneme_weights(words, &self.language);
+            words::estimate(&samples, SAMPLE_RATE, &weights)
+        };
+        Ok(Spoken {
+            samples,
+            words,
+            exact,
+        })
+    }
+}
+
+/// Where each of `phonemes` was spoken, from `durations` (frames, one per token with a
+/// padding token at each end) over a run of `len` samples of which `kept` is kept, placed
+/// `offset` samples into the speech. A phoneme's span is clipped to what is kept.
+fn token_spans(
+    durations: &[i64],
+    phonemes: &[char],
+    len: usize,
+    kept: Range<usize>,
+    offset: usize,
+) -> Vec<TimedPhoneme> {
+    let hop = len as f64 / durations.iter().sum::<i64>().max(1) as f64;
+    let at = |frames: i64| {
+        let sample = ((frames as f64 * hop).round() as usize).clamp(kept.start, kept.end);
+        offset + sample - kept.start
+    };
+    let mut frames = durations.first().copied().unwrap_or(0);
+    phonemes
+        .iter()
+        .zip(&durations[1..])
+        .map(|(&phoneme, &d)| {
+            let start = at(frames);
+            frames += d;
+            TimedPhoneme {
+                phoneme,
+                span: start..at(frames),
+            }
+        })
+        .collect()
 }
 
 /// Splits `tokens` into runs the model takes, at spaces where it can.
@@ -149,15 +260,14 @@ fn pieces(tokens: &[i64], space: Option<i64>) -> Vec<&[i64]> {
     out
 }
 
-/// Drops the quiet lead-in and tail (below 0.01), keeping 30 ms around the speech.
-fn trim(audio: &[f32]) -> Vec<f32> {
+/// The part of `audio` kept: the quiet lead-in and tail (below 0.01) dropped, 30 ms kept
+/// around the speech.
+fn audible(audio: &[f32]) -> Range<usize> {
     let pad = SAMPLE_RATE as usize * 3 / 100;
     let loud = |s: &f32| s.abs() > 0.01;
     match (audio.iter().position(loud), audio.iter().rposition(loud)) {
-        (Some(first), Some(last)) => {
-            audio[first.saturating_sub(pad)..(last + pad).min(audio.len())].to_vec()
-        }
-        _ => audio.to_vec(),
+        (Some(first), Some(last)) => first.saturating_sub(pad)..(last + pad).min(audio.len()),
+        _ => 0..audio.len(),
     }
 }
 
@@ -281,6 +391,55 @@ mod tests {
         let slow = voice.synthesize(text, 1.5).unwrap().len() as f32 / SAMPLE_RATE as f32;
         assert!((1.0..6.0).contains(&normal), "{normal} s");
         assert!(slow > normal * 1.25, "{slow} s at 1.5 against {normal} s");
+    }
+
+    #[test]
+    fn words_are_placed_from_the_model_s_own_durations() {
+        let models = crate::models::ModelsDir::locate().expect("models (run scripts/setup.sh)");
+        crate::tts::init_runtime(&models.onnxruntime_lib().unwrap()).unwrap();
+        let entry = crate::tts::catalog::find(&models.voices_dir(), "kokoro:jf_alpha")
+            .expect("Kokoro prepared (run scripts/setup.sh)");
+        let mut voice = entry.spec.load(1).unwrap();
+        let words: Vec<String> = "Ask not what your country can do for you."
+            .split(' ')
+            .map(String::from)
+            .collect();
+        let spoken = voice.synthesize_words(&words, 1.0).unwrap();
+        assert!(spoken.exact, "durations came from the model");
+        assert_eq!(
+            spoken.samples,
+            voice.synthesize(&words.join(" "), 1.0).unwrap()
+        );
+        assert_eq!(spoken.words.len(), words.len());
+        let mut at = 0;
+        for (w, span) in words.iter().zip(&spoken.words) {
+            assert!(
+                span.start >= at && span.end > span.start,
+                "{w}: {:?}",
+                spoken.words
+            );
+            let part = &spoken.samples[span.clone()];
+            let rms = (part.iter().map(|s| s * s).sum::<f32>() / part.len() as f32).sqrt();
+            assert!(
+                rms > 0.02,
+                "{w} spans quiet audio (rms {rms}): {:?}",
+                spoken.words
+            );
+            at = span.end;
+        }
+        assert!(at <= spoken.samples.len());
+        // The words fill the speech: the last ends within 0.2 s of its end.
+        assert!(spoken.samples.len() - at < SAMPLE_RATE as usize / 5);
+    }
+
+    #[test]
+    fn token_spans_follow_the_durations_and_skip_the_padding() {
+        // Pads of 2 and 1 frames around three tokens; 10 samples a frame; the first 15
+        // samples and the last 10 were trimmed off; placed 100 samples into the speech.
+        let spans = token_spans(&[2, 1, 3, 4, 1], &['a', 'b', 'c'], 110, 15..100, 100);
+        let got: Vec<(char, Range<usize>)> =
+            spans.into_iter().map(|t| (t.phoneme, t.span)).collect();
+        assert_eq!(got, [('a', 105..115), ('b', 115..145), ('c', 145..185)]);
     }
 
     #[test]

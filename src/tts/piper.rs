@@ -200,7 +200,8 @@ impl PiperVoice {
                 reason,
             }
         })?;
-        let (session, gives_durations) = open_with_durations(onnx, threads.max(1))?;
+        let (session, gives_durations) =
+            open_with_durations(onnx, threads.max(1), DURATIONS_TENSOR)?;
         let takes_speaker = session.inputs().iter().any(|i| i.name() == "sid");
         let run_options = shrinking_runs().map_err(|source| TtsError::ModelLoad {
             path: onnx.to_path_buf(),
@@ -439,22 +440,24 @@ fn pieces(sentences: &[String]) -> Vec<(&str, bool)> {
 /// `ceil` of the duration predictor's output. Standard Piper exports all name it so.
 const DURATIONS_TENSOR: &[u8] = b"/Ceil_output_0";
 
-/// Open a Piper voice so that the session also returns its phoneme durations: the graph is
-/// read into memory and the durations tensor is declared an output of it. That takes only
-/// bytes appended to the file's protobuf (a second `graph` field holding one `output`,
-/// which protobuf merges into the first). Voices without that tensor, or any failure,
-/// open as they are: durations are then estimated.
-fn open_with_durations(onnx: &Path, threads: usize) -> Result<(Session, bool), TtsError> {
+/// Open a voice's graph so that the session also returns its durations (`tensor`, Piper's
+/// [`DURATIONS_TENSOR`] or Kokoro's): the graph is read into memory and the tensor is
+/// declared an output of it. That takes only bytes appended to the file's protobuf (a
+/// second `graph` field holding one `output`, which protobuf merges into the first).
+/// Graphs without that tensor, or any failure, open as they are: durations are then
+/// estimated.
+pub(super) fn open_with_durations(
+    onnx: &Path,
+    threads: usize,
+    tensor: &[u8],
+) -> Result<(Session, bool), TtsError> {
     let bytes = std::fs::read(onnx).map_err(|source| TtsError::ConfigRead {
         path: onnx.to_path_buf(),
         source,
     })?;
-    if bytes
-        .windows(DURATIONS_TENSOR.len())
-        .any(|w| w == DURATIONS_TENSOR)
-    {
+    if bytes.windows(tensor.len()).any(|w| w == tensor) {
         let mut with_output = bytes;
-        with_output.extend(durations_output(DURATIONS_TENSOR));
+        with_output.extend(durations_output(tensor));
         match builder(onnx, threads)?.commit_from_memory(&with_output) {
             Ok(session) if session.outputs().len() == 2 => return Ok((session, true)),
             Ok(_) => tracing::debug!("durations output not taken; estimating word times"),

@@ -1,7 +1,8 @@
 //! Where each word lies in synthetic speech, so word-level timing can move words to where
 //! the speaker said them.
 //!
-//! A voice that knows its own phoneme durations (Piper, see `piper.rs`) gives them exactly;
+//! A voice that knows its own phoneme durations (Piper and Kokoro, see `piper.rs` and
+//! `kokoro.rs`) gives them exactly;
 //! any other voice gets an estimate from each word's share of phonemes over the audible
 //! part of the audio.
 

@@ -422,10 +422,10 @@ fn speak_phrase(
     debug!(phrase = %phrase.text, ?fit, exact = spoken.exact, "paced");
     // Where the speaker said each word (voice samples from the span's start), found by
     // aligning the synthetic speech to the original and checked against Whisper's word
-    // times. Only for a voice that knows where its
-    // own words are: with estimated word places (espeak-ng, Kokoro) moving words about
-    // costs more words than it gains (lecture_ru with espeak:ru: round-trip WER 0.95
-    // against 0.69 phrase by phrase), so those are timed phrase by phrase.
+    // times. Only for a voice that knows where its own words are (Piper and Kokoro, from
+    // their durations): with estimated word places (espeak-ng) moving words about costs
+    // more words than it gains (lecture_ru with espeak:ru: round-trip WER 0.95 against 0.69
+    // phrase by phrase), so those are timed phrase by phrase.
     let words = if c.prosody.timing && spoken.exact && spoken.words.len() == phrase.words.len() {
         let heard: Vec<usize> = c
             .heard_starts
