@@ -60,16 +60,24 @@ fn lecture_round_trip_keeps_the_words() {
         samples_of(out).0.len(),
         samples_of(&corpus("lecture_en.wav")).0.len()
     );
-    // Heard in pieces, as `revoice eval` hears it: one whisper.cpp call over the whole
-    // minute moved with small changes of the output (0.138 -> 0.190 for a phrase end 90 ms
-    // later; 0.110 -> 0.127 in pieces).
-    let (wer, said, heard) = round_trip(&corpus("lecture_en.wav"), out, "en", 20.0);
-    println!("lecture round-trip WER {wer:.3}");
-    // The Python route scores 6.9% here (shared/bench/README.md).
-    assert!(
-        wer <= 0.15,
-        "round-trip WER {wer:.3}\n said {said}\n heard {heard}"
-    );
+    // Heard in pieces, as `revoice eval` hears it, and in pieces of four lengths, since
+    // where the pieces fall moves the figure: of one output, 0.187 / 0.153 / 0.129 /
+    // 0.147 in pieces of 15 / 20 / 30 / 60 s, and of a build whose words differ by a few
+    // tens of ms, 0.187 / 0.127 / 0.138 / 0.172; means 0.154 and 0.156 (session 18). A
+    // phrase or sentence lost would add 5-10 points to every one.
+    let mut wers = Vec::new();
+    for secs in [15.0, 20.0, 30.0, 60.0] {
+        let (wer, said, heard) = round_trip(&corpus("lecture_en.wav"), out, "en", secs);
+        println!(
+            "lecture round-trip WER {wer:.3} in pieces of {secs} s\n said {said}\n heard {heard}"
+        );
+        wers.push(wer);
+    }
+    let mean = wers.iter().sum::<f64>() / wers.len() as f64;
+    // The Python route scores 6.9% here in 60 s chunks (shared/bench/README.md), and so
+    // does Revoice within a point (7.8 %, Natural, 60 s chunks and pieces); this output is
+    // made in 20 s chunks, so that the file has several.
+    assert!(mean <= 0.17, "round-trip WER {wers:?}, mean {mean:.3}");
 }
 
 #[test]
