@@ -378,13 +378,18 @@ fn parse_npy(bytes: &[u8]) -> Result<Vec<[f32; STYLE]>, String> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn speaks_english_and_its_pace_follows_the_length_scale() {
+    /// The jf_alpha voice of the prepared models.
+    fn jf_alpha() -> Box<dyn Voice> {
         let models = crate::models::ModelsDir::locate().expect("models (run scripts/setup.sh)");
         crate::tts::init_runtime(&models.onnxruntime_lib().unwrap()).unwrap();
         let entry = crate::tts::catalog::find(&models.voices_dir(), "kokoro:jf_alpha")
             .expect("Kokoro prepared (run scripts/setup.sh)");
-        let mut voice = entry.spec.load(1).unwrap();
+        entry.spec.load(1).unwrap()
+    }
+
+    #[test]
+    fn speaks_english_and_its_pace_follows_the_length_scale() {
+        let mut voice = jf_alpha();
         assert_eq!(voice.sample_rate(), SAMPLE_RATE);
         let text = "Ask not what your country can do for you.";
         let normal = voice.synthesize(text, 1.0).unwrap().len() as f32 / SAMPLE_RATE as f32;
@@ -395,11 +400,7 @@ mod tests {
 
     #[test]
     fn words_are_placed_from_the_model_s_own_durations() {
-        let models = crate::models::ModelsDir::locate().expect("models (run scripts/setup.sh)");
-        crate::tts::init_runtime(&models.onnxruntime_lib().unwrap()).unwrap();
-        let entry = crate::tts::catalog::find(&models.voices_dir(), "kokoro:jf_alpha")
-            .expect("Kokoro prepared (run scripts/setup.sh)");
-        let mut voice = entry.spec.load(1).unwrap();
+        let mut voice = jf_alpha();
         let words: Vec<String> = "Ask not what your country can do for you."
             .split(' ')
             .map(String::from)
