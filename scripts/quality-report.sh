@@ -34,7 +34,8 @@ for input in "$corpus"/*.wav "$corpus"/*.flac "$corpus"/*.mp3; do
       # The voice that spoke the file's main language; the preset's chunk length.
       voice="$(python3 scripts/quality_table.py --voice "$summary")"
       chunk="$(sed -n 's/^chunk_secs *= *//p' "assets/presets/$preset.toml")"
-      args=(--json --voice "$voice" --chunk-secs "$chunk")
+      # The target voice is the preset's, with its pitch and formant shifts.
+      args=(--json --preset "$preset" --voice "$voice" --chunk-secs "$chunk")
       [ -f "$reference" ] && args+=(--reference "$reference")
       "$revoice" eval "$input" "$out" "${args[@]}" \
         | python3 -c 'import json,sys; r=json.load(sys.stdin); r.update(file=sys.argv[1], preset=sys.argv[2], prosody=sys.argv[3], wall_secs=json.load(open(sys.argv[4]))[0]["wall_secs"]); print(json.dumps(r))' \

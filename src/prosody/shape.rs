@@ -106,6 +106,34 @@ pub fn shape(
     Ok(out)
 }
 
+/// The voice transforms alone, on speech of any length: `samples` (at `rate`) with its
+/// pitch moved by `pitch_shift` and its formants by `formant_shift` semitones, as a
+/// conversion moves its voice, with no speaker to follow. Same length as the input.
+pub fn transform(
+    samples: Vec<f32>,
+    rate: u32,
+    pitch_shift: f32,
+    formant_shift: f32,
+) -> Result<Vec<f32>, String> {
+    let spoken = Spoken {
+        samples,
+        words: Vec::new(),
+        exact: false,
+    };
+    let original = Original {
+        samples: &[],
+        rate,
+        words: Vec::new(),
+        melody: None,
+    };
+    let p = Prosody {
+        pitch_shift,
+        formant_shift,
+        ..Prosody::default()
+    };
+    shape(&spoken, rate, spoken.samples.len(), &original, None, &p)
+}
+
 /// The melody of a phrase timed as a whole, per output frame: its syllables do not sit
 /// where the speaker's did, so the speaker's contour (over the original span) is carried
 /// along an acoustic alignment of the synthetic speech to the original, and each syllable
@@ -246,23 +274,10 @@ mod tests {
     #[test]
     fn pitch_shift_moves_the_voice() {
         let rate = 22_050;
-        let spoken = Spoken {
-            samples: voiced(rate, 0.6, |_| 180.0),
-            words: vec![],
-            exact: false,
-        };
-        let original = Original {
-            samples: &[],
-            rate: 16_000,
-            words: vec![],
-            melody: None,
-        };
-        let p = Prosody {
-            pitch_shift: -4.0,
-            ..Prosody::default()
-        };
-        let out = shape(&spoken, rate, spoken.samples.len(), &original, None, &p).unwrap();
-        assert_eq!(out.len(), spoken.samples.len());
+        let speech = voiced(rate, 0.6, |_| 180.0);
+        let len = speech.len();
+        let out = transform(speech, rate, -4.0, 0.0).unwrap();
+        assert_eq!(out.len(), len);
         let want = 180.0 * 2f32.powf(-4.0 / 12.0);
         assert!((median_f0(&out, rate) - want).abs() < 4.0);
     }

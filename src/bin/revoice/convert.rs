@@ -272,7 +272,7 @@ fn user_presets() -> UserPresets {
 }
 
 /// A preset by name, or a built-in one by its short name; unknown names list the presets.
-fn find_preset(name: &str) -> Result<Preset, String> {
+pub fn find_preset(name: &str) -> Result<Preset, String> {
     let user = user_presets();
     presets::find(&user, name).map_err(|e| match presets::all(&user) {
         Ok(all) => {

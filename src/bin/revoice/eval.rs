@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use revoice::eval::{evaluate, read_reference, EvalSettings, Report};
+use revoice::eval::{evaluate, read_reference, EvalSettings, Report, TargetVoice};
 use revoice::models::ModelsDir;
 use revoice::options::{find_voice, Options};
 
@@ -16,9 +16,19 @@ pub struct EvalArgs {
     /// Its conversion.
     output: PathBuf,
     /// The voice the output should have (compared with its own speech) [default: the
-    /// default voice].
+    /// preset's voice, else the default voice].
     #[arg(long)]
     voice: Option<String>,
+    /// The preset the output was converted with: its voice, pitch and formant shifts are
+    /// the target's (the options below override them).
+    #[arg(long)]
+    preset: Option<String>,
+    /// The pitch shift the output was converted with, semitones [default: the preset's, else 0].
+    #[arg(long, value_name = "SEMITONES", allow_hyphen_values = true)]
+    pitch_shift: Option<f32>,
+    /// The formant shift the output was converted with, semitones [default: the preset's, else 0].
+    #[arg(long, value_name = "SEMITONES", allow_hyphen_values = true)]
+    formant_shift: Option<f32>,
     /// The input's language (default: detected).
     #[arg(long)]
     language: Option<String>,
@@ -57,11 +67,18 @@ pub fn run(args: EvalArgs) -> Result<(), String> {
         models.ensure(&[EMBEDDER]).map_err(|e| e.to_string())?;
         Some(models.file(EMBEDDER))
     };
-    let voice_id = args
-        .voice
-        .clone()
-        .unwrap_or_else(|| Options::default().voice);
+    let options = match &args.preset {
+        Some(name) => crate::convert::find_preset(name)?.options,
+        None => Options::default(),
+    };
+    let voice_id = args.voice.clone().unwrap_or(options.voice);
     let voice = find_voice(&models.voices_dir(), &voice_id).map_err(|e| e.to_string())?;
+    let target = TargetVoice {
+        id: voice.id,
+        spec: voice.spec,
+        pitch_shift: args.pitch_shift.unwrap_or(options.pitch_shift),
+        formant_shift: args.formant_shift.unwrap_or(options.formant_shift),
+    };
     let reference = match &args.reference {
         Some(path) => Some(read_reference(path).map_err(|e| e.to_string())?),
         None => None,
@@ -70,7 +87,7 @@ pub fn run(args: EvalArgs) -> Result<(), String> {
         whisper_model: whisper,
         onnxruntime: models.onnxruntime_lib().map_err(|e| e.to_string())?,
         embedder,
-        target_voice: Some((voice.id.clone(), voice.spec)),
+        target_voice: Some(target),
         language: args.language.clone(),
         reference,
         chunk_secs: args.chunk_secs,
