@@ -1,5 +1,6 @@
-//! Whole numbers as words, in English and Russian (cardinal, nominative), for comparing
-//! transcripts where one side writes "496" and the other "four hundred ninety-six".
+//! Whole numbers as words, in English and Russian (cardinal, nominative; English ordinals;
+//! the word for "per cent" after a number), for comparing transcripts where one side writes
+//! "496" and the other "four hundred ninety-six".
 
 /// `n` spelled out in `language` (`en`, `ru`), or `None` for other languages or n ≥ 10^12.
 pub fn spell(n: u64, language: &str) -> Option<String> {
@@ -9,6 +10,41 @@ pub fn spell(n: u64, language: &str) -> Option<String> {
     match language {
         "en" => Some(english(n)),
         "ru" => Some(russian(n)),
+        _ => None,
+    }
+}
+
+/// `n` as an English ordinal ("twenty-first"); `None` for other languages or n ≥ 10^12.
+pub fn spell_ordinal(n: u64, language: &str) -> Option<String> {
+    if language != "en" {
+        return None;
+    }
+    let cardinal = spell(n, language)?;
+    let cut = cardinal.rfind([' ', '-']).map_or(0, |i| i + 1);
+    let (head, last) = cardinal.split_at(cut);
+    let last = match last {
+        "one" => "first".to_string(),
+        "two" => "second".to_string(),
+        "three" => "third".to_string(),
+        "five" => "fifth".to_string(),
+        "eight" => "eighth".to_string(),
+        "nine" => "ninth".to_string(),
+        "twelve" => "twelfth".to_string(),
+        tens if tens.ends_with('y') => format!("{}ieth", &tens[..tens.len() - 1]),
+        other => format!("{other}th"),
+    };
+    Some(format!("{head}{last}"))
+}
+
+/// The word for "per cent" after the number `n` (its whole part; `fraction` when it has
+/// decimals) in `language`: "percent"; in Russian the form agrees with the number
+/// ("1 процент", "4 процента", "5 процентов", "3,5 процента").
+pub fn percent(n: u64, fraction: bool, language: &str) -> Option<&'static str> {
+    const RU: [&str; 3] = ["процент", "процента", "процентов"];
+    match language {
+        "en" => Some("percent"),
+        "ru" if fraction => Some(RU[1]),
+        "ru" => Some(RU[russian_form(n)]),
         _ => None,
     }
 }
@@ -216,6 +252,29 @@ mod tests {
         assert_eq!(spell(5_011, "ru").unwrap(), "пять тысяч одиннадцать");
         assert_eq!(spell(21_000_000, "ru").unwrap(), "двадцать один миллион");
         assert_eq!(spell(300, "ru").unwrap(), "триста");
+    }
+
+    #[test]
+    fn english_ordinals() {
+        let ord = |n| spell_ordinal(n, "en").unwrap();
+        assert_eq!(ord(1), "first");
+        assert_eq!(ord(21), "twenty-first");
+        assert_eq!(ord(12), "twelfth");
+        assert_eq!(ord(40), "fortieth");
+        assert_eq!(ord(100), "one hundredth");
+        assert_eq!(ord(1983), "one thousand nine hundred eighty-third");
+        assert_eq!(spell_ordinal(3, "ru"), None);
+    }
+
+    #[test]
+    fn per_cent_agrees_with_the_number() {
+        assert_eq!(percent(4, false, "en"), Some("percent"));
+        assert_eq!(percent(1, false, "ru"), Some("процент"));
+        assert_eq!(percent(4, false, "ru"), Some("процента"));
+        assert_eq!(percent(11, false, "ru"), Some("процентов"));
+        assert_eq!(percent(25, false, "ru"), Some("процентов"));
+        assert_eq!(percent(3, true, "ru"), Some("процента"));
+        assert_eq!(percent(4, false, "de"), None);
     }
 
     #[test]

@@ -14,9 +14,10 @@ pub fn normalize(text: &str) -> Vec<String> {
 }
 
 /// [`normalize`], then numbers written as digits spelled out in `language` (`en`, `ru`), so
-/// "496" and "четыреста девяносто шесть" compare equal. Other languages keep digits.
+/// "496" and "четыреста девяносто шесть" compare equal, with what is written around them
+/// said too ([`as_said`]: "4%" is "four percent"). Other languages keep digits.
 pub fn normalize_in(text: &str, language: &str) -> Vec<String> {
-    normalize(text)
+    normalize(&as_said(text, language))
         .into_iter()
         .flat_map(|w| {
             match w
@@ -29,6 +30,94 @@ pub fn normalize_in(text: &str, language: &str) -> Vec<String> {
             }
         })
         .collect()
+}
+
+/// Written forms of numbers rewritten as they are said, before the words are split:
+/// "4%" -> "4 percent" ("4 процента"), "$5" -> "5 dollars", "21st" -> "twenty-first",
+/// "1,000" -> "1000" and "3.5" -> "3 point 5" (English). A voice reads "4%" as "four
+/// percent" and Whisper writes either form, so both sides compare as said. Only `en` and
+/// `ru`; other text is left as it is.
+fn as_said(text: &str, language: &str) -> String {
+    if !matches!(language, "en" | "ru") {
+        return text.to_string();
+    }
+    text.split_whitespace()
+        .map(|token| said(token, language).unwrap_or_else(|| token.to_string()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// One token as said, or `None` when it is no written number.
+fn said(token: &str, language: &str) -> Option<String> {
+    // Sentence punctuation around the token is not part of the number.
+    let core = token.trim_matches(|c: char| !(c.is_alphanumeric() || c == '$' || c == '%'));
+    let (dollars, core) = match core.strip_prefix('$') {
+        Some(rest) => (true, rest),
+        None => (false, core),
+    };
+    let (per_cent, core) = match core.strip_suffix('%') {
+        Some(rest) => (true, rest),
+        None => (false, core),
+    };
+    if per_cent && core.is_empty() {
+        // "%" on its own, after a number written apart from it.
+        return numbers::percent(5, false, language).map(str::to_string);
+    }
+    if language == "en" && !dollars && !per_cent {
+        let lower = core.to_ascii_lowercase();
+        let digits = ["st", "nd", "rd", "th"]
+            .iter()
+            .find_map(|suffix| lower.strip_suffix(suffix))
+            .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
+        if let Some(digits) = digits {
+            return numbers::spell_ordinal(digits.parse().ok()?, language);
+        }
+    }
+    let (whole, decimals) = written_number(core, language)?;
+    let number = match decimals {
+        Some(d) if language == "en" => {
+            let digits: Vec<String> = d.chars().map(String::from).collect();
+            format!("{whole} point {}", digits.join(" "))
+        }
+        Some(d) => format!("{whole},{d}"),
+        None => whole.to_string(),
+    };
+    if per_cent {
+        let word = numbers::percent(whole, decimals.is_some(), language)?;
+        return Some(format!("{number} {word}"));
+    }
+    if dollars && language == "en" {
+        let unit = if whole == 1 && decimals.is_none() {
+            "dollar"
+        } else {
+            "dollars"
+        };
+        return Some(format!("{number} {unit}"));
+    }
+    // A plain number only needs rewriting when separators would split it.
+    (decimals.is_some() || core.contains(',')).then_some(number)
+}
+
+/// A number as written in `language`: its whole part (English thousands separated by
+/// commas: "1,000") and the digits after its decimal mark ("." in English, "," in
+/// Russian).
+fn written_number<'a>(core: &'a str, language: &str) -> Option<(u64, Option<&'a str>)> {
+    let mark = if language == "ru" { ',' } else { '.' };
+    let (whole, decimals) = match core.split_once(mark) {
+        Some((w, d)) if !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()) => (w, Some(d)),
+        Some(_) => return None,
+        None => (core, None),
+    };
+    let mut groups = whole.split(',');
+    let first = groups.next()?;
+    let rest: Vec<&str> = groups.collect();
+    let digits_only = |g: &str| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit());
+    let grouped = rest.is_empty() || (first.len() <= 3 && rest.iter().all(|g| g.len() == 3));
+    if !digits_only(first) || !rest.iter().all(|g| digits_only(g)) || !grouped {
+        return None;
+    }
+    let whole: String = std::iter::once(first).chain(rest).collect();
+    Some((whole.parse().ok()?, decimals))
 }
 
 /// WER with numbers compared as spoken in `language` (see [`normalize_in`]).
@@ -141,5 +230,32 @@ mod tests {
         assert_eq!(wer_in("room 21", "room twenty-one", "en"), 0.0);
         // Spelled out, a wrong number costs each wrong word.
         assert!(wer_in("Маша 496", "Маша 497", "ru") > 0.0);
+    }
+
+    #[test]
+    fn what_is_written_around_numbers_is_said_too() {
+        let same = |a: &str, b: &str, language: &str| {
+            assert_eq!(
+                normalize_in(a, language),
+                normalize_in(b, language),
+                "{a} / {b}"
+            );
+        };
+        same("a 4% global tax.", "a four percent global tax", "en");
+        same("a 4 % tax", "a four percent tax", "en");
+        same(
+            "It cost $5, or $1.",
+            "it cost five dollars, or one dollar",
+            "en",
+        );
+        same("in the 21st century", "in the twenty-first century", "en");
+        same("1,000 people", "one thousand people", "en");
+        same("3.5 metres", "three point five metres", "en");
+        same("рост на 4%", "рост на четыре процента", "ru");
+        same("рост на 25%.", "рост на двадцать пять процентов", "ru");
+        // Not numbers, or not this language's: left as they are.
+        assert_eq!(normalize_in("1st", "de"), vec!["1st"]);
+        assert_eq!(normalize_in("U.S. 5th", "en"), vec!["u", "s", "fifth"]);
+        assert_eq!(normalize_in("1,2,3", "en"), vec!["one", "two", "three"]);
     }
 }
