@@ -34,9 +34,9 @@ pub fn normalize_in(text: &str, language: &str) -> Vec<String> {
 
 /// Written forms of numbers rewritten as they are said, before the words are split:
 /// "4%" -> "4 percent" ("4 процента"), "$5" -> "5 dollars", "21st" -> "twenty-first",
-/// "1,000" -> "1000" and "3.5" -> "3 point 5" (English). A voice reads "4%" as "four
-/// percent" and Whisper writes either form, so both sides compare as said. Only `en` and
-/// `ru`; other text is left as it is.
+/// "1,000" -> "1000" and "3.5" -> "3 point 5" (English), "-35" -> "minus 35" ("минус 35").
+/// A voice reads "4%" as "four percent" and Whisper writes either form, so both sides
+/// compare as said. Only `en` and `ru`; other text is left as it is.
 fn as_said(text: &str, language: &str) -> String {
     if !matches!(language, "en" | "ru") {
         return text.to_string();
@@ -51,6 +51,20 @@ fn as_said(text: &str, language: &str) -> String {
 fn said(token: &str, language: &str) -> Option<String> {
     // Sentence punctuation around the token is not part of the number.
     let core = token.trim_matches(|c: char| !(c.is_alphanumeric() || c == '$' || c == '%'));
+    // A minus sign written before the number ("-35" in a list of temperatures) is said.
+    let signed =
+        token.trim_start_matches(|c: char| !(c.is_alphanumeric() || matches!(c, '-' | '−')));
+    if let Some(rest) = signed.strip_prefix(['-', '−']) {
+        if rest.starts_with(|c: char| c.is_ascii_digit()) {
+            let minus = if language == "ru" {
+                "минус"
+            } else {
+                "minus"
+            };
+            let number = said(rest, language).unwrap_or_else(|| rest.to_string());
+            return Some(format!("{minus} {number}"));
+        }
+    }
     let (dollars, core) = match core.strip_prefix('$') {
         Some(rest) => (true, rest),
         None => (false, core),
@@ -253,6 +267,13 @@ mod tests {
         same("3.5 metres", "three point five metres", "en");
         same("рост на 4%", "рост на четыре процента", "ru");
         same("рост на 25%.", "рост на двадцать пять процентов", "ru");
+        same(
+            "-35, -45 градусов",
+            "минус тридцать пять, минус сорок пять градусов",
+            "ru",
+        );
+        same("at -5.5 degrees", "at minus five point five degrees", "en");
+        same("pages 20-30", "pages twenty thirty", "en");
         // Not numbers, or not this language's: left as they are.
         assert_eq!(normalize_in("1st", "de"), vec!["1st"]);
         assert_eq!(normalize_in("U.S. 5th", "en"), vec!["u", "s", "fifth"]);
