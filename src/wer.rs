@@ -248,32 +248,33 @@ mod tests {
 
     #[test]
     fn what_is_written_around_numbers_is_said_too() {
-        let same = |a: &str, b: &str, language: &str| {
+        for (written, said, language) in [
+            ("a 4% global tax.", "a four percent global tax", "en"),
+            ("a 4 % tax", "a four percent tax", "en"),
+            (
+                "It cost $5, or $1.",
+                "it cost five dollars, or one dollar",
+                "en",
+            ),
+            ("in the 21st century", "in the twenty-first century", "en"),
+            ("1,000 people", "one thousand people", "en"),
+            ("3.5 metres", "three point five metres", "en"),
+            ("at -5.5 degrees", "at minus five point five degrees", "en"),
+            ("pages 20-30", "pages twenty thirty", "en"),
+            ("рост на 4%", "рост на четыре процента", "ru"),
+            ("рост на 25%.", "рост на двадцать пять процентов", "ru"),
+            (
+                "-35, -45 градусов",
+                "минус тридцать пять, минус сорок пять градусов",
+                "ru",
+            ),
+        ] {
             assert_eq!(
-                normalize_in(a, language),
-                normalize_in(b, language),
-                "{a} / {b}"
+                normalize_in(written, language),
+                normalize_in(said, language),
+                "{written} / {said}"
             );
-        };
-        same("a 4% global tax.", "a four percent global tax", "en");
-        same("a 4 % tax", "a four percent tax", "en");
-        same(
-            "It cost $5, or $1.",
-            "it cost five dollars, or one dollar",
-            "en",
-        );
-        same("in the 21st century", "in the twenty-first century", "en");
-        same("1,000 people", "one thousand people", "en");
-        same("3.5 metres", "three point five metres", "en");
-        same("рост на 4%", "рост на четыре процента", "ru");
-        same("рост на 25%.", "рост на двадцать пять процентов", "ru");
-        same(
-            "-35, -45 градусов",
-            "минус тридцать пять, минус сорок пять градусов",
-            "ru",
-        );
-        same("at -5.5 degrees", "at minus five point five degrees", "en");
-        same("pages 20-30", "pages twenty thirty", "en");
+        }
         // Not numbers, or not this language's: left as they are.
         assert_eq!(normalize_in("1st", "de"), vec!["1st"]);
         assert_eq!(normalize_in("U.S. 5th", "en"), vec!["u", "s", "fifth"]);
