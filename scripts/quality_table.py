@@ -130,11 +130,16 @@ def summary(rows):
     return "\n".join(lines) + "\n"
 
 
+def find(rows, name, preset, prosody):
+    """The conversion of file `name` with `preset` and prosody `prosody`, if measured."""
+    return next((r for r in rows if r["file"] == name and r["preset"] == preset
+                 and r["prosody"] == prosody), None)
+
+
 def targets(rows):
     """The targets of the prosody work, checked on the Natural preset."""
     def get(name, prosody):
-        return next((r for r in rows if r["file"] == name and r["preset"] == "natural"
-                     and r["prosody"] == prosody), None)
+        return find(rows, name, "natural", prosody)
 
     lines = ["## Targets (Natural preset)", "",
              "| target | file | off | on | met | floor |", "|---|---|---|---|---|---|"]
@@ -185,8 +190,7 @@ def transforms(rows):
     """The voice transforms (Deeper, Lighter) against the untransformed voice (Natural),
     prosody on: the words kept, and a voice of their own."""
     def get(name, preset):
-        return next((r for r in rows if r["file"] == name and r["preset"] == preset
-                     and r["prosody"] == "on"), None)
+        return find(rows, name, preset, "on")
 
     lines = ["## Voice transforms (prosody on)", "",
              "| target | file | preset | Natural | transformed | met |", "|---|---|---|---|---|---|"]
