@@ -51,6 +51,19 @@ step "build (release: the engine, the revoice CLI, the revoice-app desktop app)"
 cargo build --release --locked --workspace
 BIN=target/release/revoice
 
+step "AVX-512 build of the engine (workers start from it where the CPU has AVX-512 with VNNI)"
+# The release build above is portable (AVX2, .cargo/config.toml). The same sources built with
+# whisper.cpp's AVX-512 kernels recognise about a tenth faster; workers use this build only
+# when the CPU has the instructions and its sources are the same (src/workers/program.rs).
+if grep -qw avx512bw /proc/cpuinfo && grep -qw avx512vl /proc/cpuinfo && grep -qw avx512_vnni /proc/cpuinfo; then
+  GGML_AVX512=ON GGML_AVX512_VNNI=ON CARGO_TARGET_DIR=target/avx512 \
+    cargo build --release --locked --bin revoice
+  install -m 755 target/avx512/release/revoice target/release/revoice-avx512
+else
+  rm -f target/release/revoice-avx512
+  echo "this CPU has no AVX-512 with VNNI: workers use the portable build"
+fi
+
 step "tauri-driver (end-to-end tests drive the real app window through WebKitWebDriver)"
 command -v tauri-driver >/dev/null || cargo install tauri-driver --version 2.1.0 --locked
 

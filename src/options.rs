@@ -13,6 +13,7 @@ use crate::pipeline::ConvertSettings;
 use crate::prosody::Prosody;
 use crate::settings::{Device, DeviceError, Quality};
 use crate::tts::{catalog, CatalogVoice, VoicePlan, VoiceSpec};
+use crate::workers::program::WorkerProgram;
 
 /// The Whisper model used unless one is chosen: base with 8-bit weights. It recognised
 /// the corpus as well as base's 16-bit weights (the same round-trip WER on jfk and
@@ -106,22 +107,11 @@ impl Default for Options {
     }
 }
 
-/// How to start a worker process: an executable and its arguments.
-#[derive(Debug, Clone)]
-pub struct WorkerCommand {
-    pub exe: PathBuf,
-    pub args: Vec<String>,
-}
-
-impl WorkerCommand {
-    /// This very executable, started as `<exe> worker`.
-    pub fn this_exe() -> Result<Self, OptionsError> {
-        let exe = std::env::current_exe().map_err(OptionsError::WorkerExe)?;
-        Ok(Self {
-            exe,
-            args: vec!["worker".into()],
-        })
-    }
+/// The worker program for this process: this executable started as `<exe> worker`, or its
+/// AVX-512 build when that suits the CPU (see [`crate::workers::program::choose`]).
+pub fn worker_program() -> Result<WorkerProgram, OptionsError> {
+    let exe = std::env::current_exe().map_err(OptionsError::WorkerExe)?;
+    Ok(crate::workers::program::choose(&exe))
 }
 
 /// Pitch and formant shifts beyond this many semitones are refused (an octave).
@@ -144,7 +134,7 @@ impl Options {
     pub fn resolve(
         &self,
         models: &ModelsDir,
-        worker: WorkerCommand,
+        worker: WorkerProgram,
     ) -> Result<ConvertSettings, OptionsError> {
         if !(5.0..=600.0).contains(&self.chunk_secs) {
             return Err(OptionsError::ChunkLength(self.chunk_secs));
@@ -178,8 +168,7 @@ impl Options {
             onnxruntime,
             stress_dir: models.root().to_path_buf(),
             cache_dir: None,
-            worker_exe: worker.exe,
-            worker_args: worker.args,
+            worker,
             chunk_timeout: None,
         })
     }
@@ -298,10 +287,7 @@ mod tests {
             chunk_secs: 1.0,
             ..Options::default()
         };
-        let worker = WorkerCommand {
-            exe: "x".into(),
-            args: vec![],
-        };
+        let worker = WorkerProgram::this_build("x".into(), "test");
         assert!(matches!(
             o.resolve(&models, worker),
             Err(OptionsError::ChunkLength(_))

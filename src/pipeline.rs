@@ -20,6 +20,7 @@ use crate::prosody::{loudness, Prosody};
 use crate::settings::{self, Parallelism, Quality};
 use crate::transcript::Transcript;
 use crate::tts::VoicePlan;
+use crate::workers::program::WorkerProgram;
 use crate::workers::protocol::{ChunkJob, VoiceUse, WorkerSetup};
 use crate::workers::{ChunkInput, ChunkOutput, PoolConfig, PoolEvent, WorkerPool};
 use crate::{assemble, decode, encode, resample, Error};
@@ -41,8 +42,7 @@ pub struct ConvertSettings {
     /// `None`: the default transcript cache dir.
     pub cache_dir: Option<PathBuf>,
     /// The executable and arguments that start a worker (normally `revoice worker`).
-    pub worker_exe: PathBuf,
-    pub worker_args: Vec<String>,
+    pub worker: WorkerProgram,
     /// Per-chunk limit before a worker counts as hung; default scales with chunk length.
     pub chunk_timeout: Option<Duration>,
 }
@@ -98,6 +98,10 @@ pub struct Summary {
     /// What was said, segment by segment.
     pub transcript: Vec<TranscriptLine>,
     pub parallelism: Parallelism,
+    /// The vector instructions the workers' recogniser used (`avx2` or `avx512`), and why
+    /// (see [`crate::workers::program`]).
+    pub simd: String,
+    pub simd_why: String,
     pub stages: StageSecs,
     pub wall_secs: f64,
     /// wall time / audio duration (below 1 is faster than real time)
@@ -289,6 +293,8 @@ impl Engine {
             segments: transcript.len(),
             transcript,
             parallelism,
+            simd: self.settings.worker.simd.clone(),
+            simd_why: self.settings.worker.why.clone(),
             stages,
             wall_secs: wall,
             real_time_factor: wall / duration.max(1e-9),
@@ -481,8 +487,8 @@ impl Engine {
     fn pool_config(&self, p: &Parallelism) -> PoolConfig {
         let s = &self.settings;
         PoolConfig {
-            exe: s.worker_exe.clone(),
-            args: s.worker_args.clone(),
+            exe: s.worker.exe.clone(),
+            args: s.worker.args.clone(),
             workers: p.workers,
             setup: WorkerSetup {
                 whisper_model: s.whisper_model.clone(),

@@ -36,10 +36,23 @@ pub fn phonemize(text: &str, voice: &str) -> Result<Vec<String>, TtsError> {
     Ok(group_sentences(&clauses))
 }
 
-/// Replaces characters espeak should not see (NUL is impossible after this; control chars become spaces).
+/// Replaces characters espeak should not see (NUL is impossible after this; control chars
+/// become spaces), and a slash between two letters ("and/or", "и/или"), which espeak would
+/// read aloud as "slash", becomes a space: people say "and or".
 fn clean_text(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+    let chars: Vec<char> = text.chars().collect();
+    let letter = |i: Option<usize>| {
+        i.and_then(|i| chars.get(i))
+            .is_some_and(|c| c.is_alphabetic())
+    };
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| match c {
+            '/' if letter(i.checked_sub(1)) && letter(Some(i + 1)) => ' ',
+            c if c.is_control() => ' ',
+            c => c,
+        })
         .collect()
 }
 
@@ -334,6 +347,20 @@ mod tests {
     fn abbreviation_and_decimal_do_not_split() {
         let sentences = phonemize("Mr. Smith paid 3.5 dollars.", "en-us").expect("phonemize");
         assert_eq!(sentences.len(), 1, "{sentences:?}");
+    }
+
+    #[test]
+    fn a_slash_between_words_is_not_read_aloud() {
+        assert_eq!(
+            phonemize("and/or", "en-us").expect("slash"),
+            phonemize("and or", "en-us").expect("space")
+        );
+        assert_eq!(
+            phonemize("и/или", "ru").expect("slash"),
+            phonemize("и или", "ru").expect("space")
+        );
+        // A slash that is not between two letters is left to espeak ("1/2" is a fraction).
+        assert_eq!(clean_text("1/2 and/or"), "1/2 and or");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Worker processes: the protocol, the worker side, and the supervisor's pool.
 pub mod pool;
+pub mod program;
 pub mod protocol;
 pub mod worker;
 

@@ -10,6 +10,7 @@ use revoice::models::ModelsDir;
 use revoice::options::Options;
 use revoice::pipeline::{ConvertSettings, Engine, Progress, ProgressSink, Summary};
 use revoice::settings::{Device, Quality};
+use revoice::workers::program::WorkerProgram;
 use tokio_util::sync::CancellationToken;
 
 /// A corpus file: in `$REVOICE_CORPUS` when set, else in the `shared/corpus` beside the
@@ -60,8 +61,10 @@ pub fn settings(workers: usize, cache_dir: Option<&Path>) -> ConvertSettings {
         onnxruntime: m.onnxruntime_lib().expect("onnxruntime"),
         stress_dir: m.root().to_path_buf(),
         cache_dir: cache_dir.map(Path::to_path_buf),
-        worker_exe: PathBuf::from(env!("CARGO_BIN_EXE_revoice")),
-        worker_args: vec!["worker".into()],
+        worker: WorkerProgram::this_build(
+            PathBuf::from(env!("CARGO_BIN_EXE_revoice")),
+            "the tests' own build",
+        ),
         chunk_timeout: None,
     }
 }

@@ -381,6 +381,12 @@ export type Summary = {
 	/**  What was said, segment by segment. */
 	transcript: TranscriptLine[],
 	parallelism: Parallelism,
+	/**
+	 *  The vector instructions the workers' recogniser used (`avx2` or `avx512`), and why
+	 *  (see [`crate::workers::program`]).
+	 */
+	simd: string,
+	simd_why: string,
 	stages: StageSecs,
 	wall_secs: number | null,
 	/**  wall time / audio duration (below 1 is faster than real time) */

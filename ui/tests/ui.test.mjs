@@ -63,6 +63,7 @@ const summary = {
   output_samples: 485100, chunks: 2, cache_hits: 0, languages: ["en"], segments: 1,
   voices: [{ language: "en", voice: "en_US-joe-medium" }],
   parallelism: { workers: 2, threads: 1, reason: "2 worker(s)" },
+  simd: "avx2", simd_why: "this CPU has no AVX-512 with VNNI",
   stages: { decode: 0, recognition: 3, synthesis: 1, fit: 0.2, assemble: 0, encode: 0 },
   wall_secs: 5.5, real_time_factor: 0.5, peak_rss_mib_supervisor: 20, peak_rss_mib_worker: 400,
   transcript: [

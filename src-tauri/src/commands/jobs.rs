@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use revoice::models::ModelsDir;
-use revoice::options::{output_path, Options, WorkerCommand};
+use revoice::options::{output_path, Options};
 use revoice::pipeline::{ConvertSettings, Engine, ProgressSink};
 use tauri::{AppHandle, State};
 use tauri_specta::Event;
@@ -96,7 +96,7 @@ pub fn cancel_job(state: State<'_, AppState>, id: u32) -> bool {
 
 fn resolve(options: &Options) -> Result<ConvertSettings, AppError> {
     let models = ModelsDir::locate()?;
-    let worker = WorkerCommand::this_exe()?;
+    let worker = revoice::options::worker_program()?;
     Ok(options.resolve(&models, worker)?)
 }
 

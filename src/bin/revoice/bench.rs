@@ -13,8 +13,9 @@ use revoice::asr::{AudioContext, DecodeSettings, Recognizer, ASR_RATE};
 use revoice::audio::Audio;
 use revoice::eval::{evaluate, EvalSettings};
 use revoice::models::ModelsDir;
-use revoice::options::{Options, WorkerCommand};
+use revoice::options::{worker_program, Options};
 use revoice::pipeline::{Engine, Progress, ProgressSink};
+use revoice::workers::program::{WorkerProgram, SIMD};
 use revoice::workers::PoolEvent;
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
@@ -58,6 +59,10 @@ pub struct BenchArgs {
     /// Threads for --asr.
     #[arg(long, default_value_t = 2)]
     asr_threads: usize,
+    /// Where workers start from the AVX-512 build, also run each shape with the portable
+    /// build, for the comparison (--asr always times both builds).
+    #[arg(long)]
+    portable_too: bool,
     /// Keep the input and outputs here [default: a temporary folder].
     #[arg(long)]
     keep: Option<PathBuf>,
@@ -87,7 +92,7 @@ struct Run {
 }
 
 /// Recognition alone, one model and window choice.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 struct AsrRun {
     tool: String,
     model: String,
@@ -179,17 +184,27 @@ pub fn run(args: BenchArgs) -> Result<(), String> {
             args.shapes.clone()
         };
         let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+        let chosen = worker_program().map_err(|e| e.to_string())?;
+        let mut programs = vec![chosen.clone()];
+        if args.portable_too && chosen.simd != SIMD {
+            let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+            programs.push(WorkerProgram::this_build(exe, "--portable-too"));
+        }
         for &(workers, threads) in &shapes {
-            let output = dir.path().join(format!("revoice-{workers}x{threads}.wav"));
-            let mut run = runtime.block_on(bench_revoice(
-                &options, workers, threads, &input, &output, args.runs, &models,
-            ))?;
-            if args.wer {
-                run.round_trip_wer =
-                    Some(round_trip_wer(&models, &input, &output, &args.language)?);
+            for program in &programs {
+                let output = dir
+                    .path()
+                    .join(format!("revoice-{workers}x{threads}-{}.wav", program.simd));
+                let mut run = runtime.block_on(bench_revoice(
+                    &options, program, workers, threads, &input, &output, args.runs, &models,
+                ))?;
+                if args.wer {
+                    run.round_trip_wer =
+                        Some(round_trip_wer(&models, &input, &output, &args.language)?);
+                }
+                eprintln!("{}", row(&run));
+                report.runs.push(run);
             }
-            eprintln!("{}", row(&run));
-            report.runs.push(run);
             if let (Some(route), Some(python)) = (&args.reference, &args.python) {
                 let output = dir.path().join(format!("python-{workers}x{threads}.wav"));
                 let mut run = bench_python(
@@ -272,8 +287,10 @@ fn median_run<T: Clone>(runs: &[T], wall: impl Fn(&T) -> f64) -> Result<(T, Vec<
     Ok((run, walls))
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn bench_revoice(
     options: &Options,
+    worker: &WorkerProgram,
     workers: usize,
     threads: usize,
     input: &Path,
@@ -284,8 +301,9 @@ async fn bench_revoice(
     let mut options = options.clone();
     options.workers = Some(workers);
     options.threads = Some(threads);
-    let worker = WorkerCommand::this_exe().map_err(|e| e.to_string())?;
-    let settings = options.resolve(models, worker).map_err(|e| e.to_string())?;
+    let settings = options
+        .resolve(models, worker.clone())
+        .map_err(|e| e.to_string())?;
     let mut results = Vec::new();
     for _ in 0..runs.max(1) {
         // A fresh engine per run: worker start-up and model loading are part of the time.
@@ -309,7 +327,7 @@ async fn bench_revoice(
     }
     let ((s, first_chunk_s), walls) = median_run(&results, |(s, _)| s.wall_secs)?;
     Ok(Run {
-        tool: format!("revoice ({})", options.model),
+        tool: format!("revoice ({}, {})", options.model, s.simd),
         workers: s.parallelism.workers,
         threads: s.parallelism.threads,
         reason: s.parallelism.reason.clone(),
@@ -467,7 +485,7 @@ fn bench_asr(
             let text = transcript.text();
             let base = baseline.get_or_insert_with(|| text.clone()).clone();
             let row = AsrRun {
-                tool: "revoice (whisper.cpp)".into(),
+                tool: format!("revoice (whisper.cpp, {SIMD})"),
                 model: model.clone(),
                 context: format!("{context:?}").to_lowercase(),
                 threads: args.asr_threads,
@@ -477,6 +495,16 @@ fn bench_asr(
                 wer_vs_base: revoice::wer::wer_in(&base, &text, &transcript.language),
                 text,
             };
+            eprintln!("{}", asr_row(&row));
+            rows.push(row);
+        }
+    }
+    let fast = worker_program().map_err(|e| e.to_string())?;
+    if fast.simd != SIMD {
+        let base = baseline.clone().unwrap_or_default();
+        for mut row in asr_rows_of(&fast, args)? {
+            row.wer_vs_base =
+                revoice::wer::wer_in(&base, &row.text, language.as_deref().unwrap_or("en"));
             eprintln!("{}", asr_row(&row));
             rows.push(row);
         }
@@ -509,6 +537,34 @@ fn bench_asr(
     Ok(rows)
 }
 
+/// Recognition alone timed by another build of revoice (the AVX-512 one): the same input
+/// (built again from the same recordings), models and threads, read from its `--json`.
+fn asr_rows_of(program: &WorkerProgram, args: &BenchArgs) -> Result<Vec<AsrRun>, String> {
+    let mut cmd = std::process::Command::new(&program.exe);
+    cmd.arg("bench").args(&args.inputs).args([
+        "--length",
+        &args.length.to_string(),
+        "--language",
+        &args.language,
+        "--asr",
+        &args.asr.join(","),
+        "--asr-threads",
+        &args.asr_threads.to_string(),
+        "--json",
+    ]);
+    cmd.stderr(std::process::Stdio::null());
+    let out = cmd
+        .output()
+        .map_err(|e| format!("{}: {e}", program.exe.display()))?;
+    if !out.status.success() {
+        return Err(format!("{} bench --asr failed", program.exe.display()));
+    }
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("{} bench --asr: {e}", program.exe.display()))?;
+    serde_json::from_value(report["asr"].clone())
+        .map_err(|e| format!("{} bench --asr: {e}", program.exe.display()))
+}
+
 fn row(r: &Run) -> String {
     let opt = |v: Option<f64>, d: usize| v.map_or("-".into(), |v| format!("{v:.d$}"));
     format!(
@@ -529,7 +585,7 @@ fn row(r: &Run) -> String {
 
 fn asr_row(r: &AsrRun) -> String {
     format!(
-        "{:<24} {:<12} {:<7} {:>2} {:>7.2} {:>6.1} {:>6.1}",
+        "{:<30} {:<12} {:<7} {:>2} {:>7.2} {:>6.1} {:>6.1}",
         r.tool,
         r.model,
         r.context,
@@ -558,7 +614,7 @@ fn print_table(r: &Report) {
     }
     if !r.asr.is_empty() {
         println!(
-            "{:<24} {:<12} {:<7} {:>2} {:>7} {:>6} {:>6}",
+            "{:<30} {:<12} {:<7} {:>2} {:>7} {:>6} {:>6}",
             "recogniser", "model", "windows", "T", "secs", "x RT", "WER %"
         );
         r.asr.iter().for_each(|a| println!("{}", asr_row(a)));

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use revoice::models::ModelsDir;
-use revoice::options::{is_output, output_path, Options, WorkerCommand};
+use revoice::options::{is_output, output_path, worker_program, Options};
 use revoice::pipeline::{ConvertSettings, Engine, Summary};
 use revoice::presets::{self, Preset, UserPresets};
 use revoice::settings::{Device, Quality};
@@ -245,7 +245,7 @@ fn resolve_settings(args: &ConvertArgs) -> Result<ConvertSettings, String> {
         options.use_cache = false;
     }
     let models = ModelsDir::locate().map_err(|e| e.to_string())?;
-    let worker = WorkerCommand::this_exe().map_err(|e| e.to_string())?;
+    let worker = worker_program().map_err(|e| e.to_string())?;
     options.resolve(&models, worker).map_err(|e| e.to_string())
 }
 

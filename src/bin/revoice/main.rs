@@ -53,6 +53,10 @@ enum Command {
     /// Serve as a worker process over stdin/stdout (started by revoice itself).
     #[command(hide = true)]
     Worker,
+    /// Print this build's source hash and SIMD level (asked of the AVX-512 build before
+    /// workers start from it).
+    #[command(hide = true)]
+    BuildId,
 }
 
 #[derive(Subcommand)]
@@ -79,6 +83,11 @@ fn main() -> ExitCode {
             ..
         } => convert::models_prepare(),
         Command::Worker => revoice::workers::serve_stdio().map_err(|e| e.to_string()),
+        Command::BuildId => {
+            use revoice::workers::program::{BUILD_ID, SIMD};
+            println!("{BUILD_ID} {SIMD}");
+            Ok(())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

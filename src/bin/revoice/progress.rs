@@ -142,7 +142,7 @@ pub fn summary_text(s: &Summary) -> String {
         "{} -> {}\n  {:.1} s of audio, {} chunks ({} from cache), {} segments, language {}\n  spoken by: {}\n  \
          stages (s): decode {:.2}, recognition {:.2}, stress {:.2}, synthesis {:.2}, fit {:.2}, assemble {:.2}, encode {:.2} \
          (recognition/stress/synthesis/fit summed over workers)\n  \
-         wall {:.2} s = {:.2}x real time (RTF {:.3}); {}\n  peak memory: supervisor {:.0} MiB, largest worker {:.0} MiB",
+         wall {:.2} s = {:.2}x real time (RTF {:.3}); {}; recogniser built for {}\n  peak memory: supervisor {:.0} MiB, largest worker {:.0} MiB",
         s.input.display(),
         s.output.display(),
         s.duration_secs,
@@ -166,6 +166,7 @@ pub fn summary_text(s: &Summary) -> String {
         1.0 / s.real_time_factor.max(1e-9),
         s.real_time_factor,
         s.parallelism.reason,
+        s.simd,
         s.peak_rss_mib_supervisor,
         s.peak_rss_mib_worker,
     )
