@@ -25,8 +25,9 @@ let session;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Worker processes of the app under test (`revoice-app worker`). */
+/** The app's worker processes: the app itself, or the AVX-512 build beside it (see README). */
 function workers() {
-  const out = spawnSync("pgrep", ["-f", `${app} worker`], { encoding: "utf8" }).stdout;
+  const out = spawnSync("pgrep", ["-f", `^${dirname(app)}/(revoice-app|revoice-avx512) worker`], { encoding: "utf8" }).stdout;
   return out.split("\n").filter(Boolean);
 }
 
