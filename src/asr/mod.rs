@@ -12,6 +12,8 @@ use whisper_rs::{
 
 use crate::transcript::{Segment, Transcript, Word, SCHEMA_VERSION};
 
+mod passes;
+
 /// Whisper works on 16 kHz audio.
 pub const ASR_RATE: u32 = 16_000;
 /// Bump when the way words get their times changes: transcripts cached before are then
@@ -102,7 +104,7 @@ pub struct Recognizer {
 
 impl Recognizer {
     pub fn load(model: &Path, use_gpu: bool, word_times: WordTimes) -> Result<Self, AsrError> {
-        whisper_rs::install_logging_hooks();
+        passes::install_log();
         let load_err = |reason: String| AsrError::Load {
             path: model.to_path_buf(),
             reason,
@@ -257,6 +259,8 @@ impl Recognizer {
         params.set_print_timestamps(false);
         params.set_suppress_blank(true);
         params.set_no_context(true);
+        // Passes after the first run only over speech (see `passes.rs`).
+        let mut guard = passes::TailGuard::new(samples);
         // whisper.cpp aborts (an assertion of its median filter) when it aligns a stretch
         // under 140 ms, as the last stretch of a call can be; a second of silence after the
         // audio keeps the last stretch longer (times stay clamped to the real audio).
@@ -278,11 +282,20 @@ impl Recognizer {
             self.set_detection_context(detect, threads)?;
         }
 
+        let (callback, guard_data) = guard.callback();
+        // SAFETY: `guard` lives on this stack frame, unmoved, until `full` has returned.
+        unsafe {
+            params.set_start_encoder_callback(callback);
+            params.set_start_encoder_callback_user_data(guard_data);
+        }
+
         let eot = self.ctx.token_eot();
         let state = self.state()?;
         state
             .full(params, samples)
             .map_err(|e| AsrError::Failed(e.to_string()))?;
+        let (ran, skipped) = guard.passes();
+        tracing::debug!(ran, skipped, "encoder passes");
         let detected = whisper_rs::get_lang_str(state.full_lang_id_from_state())
             .unwrap_or("en")
             .to_string();
