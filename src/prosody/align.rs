@@ -221,6 +221,7 @@ pub fn word_starts(
         .into_iter()
         .map(|p| crate::audio::rescale_pos(p, rate, voice_rate))
         .collect();
+    tracing::debug!(?found, ?heard, "word starts: acoustic alignment, Whisper");
     let found = if heard.len() == found.len() {
         let tolerance = (voice_rate as f64 * MAX_DISAGREEMENT_SECS) as usize;
         checked(&found, heard, tolerance)

@@ -41,7 +41,8 @@ pub fn shape(
     let by_words =
         p.timing && !original.words.is_empty() && original.words.len() == spoken.words.len();
     let pieces = if by_words {
-        timing::word_pieces(&spoken.words, &original.words, n, out_len)
+        let pauses = timing::pauses(&spoken.samples, rate, &spoken.words);
+        timing::word_pieces(&spoken.words, &original.words, &pauses, n, out_len)
     } else {
         timing::even(n, out_len)
     };

@@ -6,7 +6,8 @@
 //! starts on time. A slot much longer than the word (a slow speaker, a hesitation) gets the
 //! word slowed at most [`MAX_RATE`] and then silence: the speech pauses rather than drawls.
 //! A slot much shorter gets the word squeezed to [`MIN_RATE`] and the overrun is taken from
-//! the next words' slots, which catch up.
+//! the next words' slots, which catch up. A pause the voice put after a word (at a comma,
+//! say) gives way before the word is squeezed: the speaker may have paused less.
 //!
 //! The result is a list of [`Piece`]s: stretches of output rendered from the synthetic
 //! speech through one continuous time map, with silence between them.
@@ -42,45 +43,126 @@ pub fn even(in_len: usize, out_len: usize) -> Vec<Piece> {
     }]
 }
 
+/// Below this level, relative to the loudest 10 ms of the synthetic phrase, its sound is a
+/// pause.
+const PAUSE_DB: f32 = -40.0;
+const PAUSE_FRAME_SECS: f64 = 0.01;
+/// A word's sound may begin this many frames before the start the voice gives it (the
+/// joe voice: 20-40 ms).
+const MAX_LEAD_FRAMES: usize = 4;
+
+/// The pause at the end of the stretch from each word of `words` (ranges of `samples`, at
+/// `rate`) to the next word's start (the last: to its end): whole 10 ms frames below
+/// [`PAUSE_DB`], possibly followed by up to [`MAX_LEAD_FRAMES`] of the next word's sound.
+/// The first quiet frame is left to the word's release, at least one frame of the word
+/// stays sound, and a word with no pause gets an empty range at its end.
+pub fn pauses(samples: &[f32], rate: u32, words: &[Range<usize>]) -> Vec<Range<usize>> {
+    let hop = ((rate as f64 * PAUSE_FRAME_SECS) as usize).max(1);
+    let power = |r: Range<usize>| {
+        let x = &samples[r.start.min(samples.len())..r.end.min(samples.len())];
+        x.iter().map(|v| v * v).sum::<f32>() / x.len().max(1) as f32
+    };
+    let loudest = (0..samples.len())
+        .step_by(hop)
+        .map(|i| power(i..i + hop))
+        .fold(0.0f32, f32::max);
+    let floor = loudest * 10f32.powf(PAUSE_DB / 10.0);
+    words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let end = words
+                .get(i + 1)
+                .map_or(w.end, |next| next.start.max(w.start));
+            let frames = (end - w.start) / hop;
+            // Frame k (1-based) counts back from `end`.
+            let quiet = |k: usize| power(end - k * hop..end - (k - 1) * hop) < floor;
+            let lead = (1..=frames.min(MAX_LEAD_FRAMES))
+                .take_while(|&k| !quiet(k))
+                .count();
+            let run = (lead + 1..=frames).take_while(|&k| quiet(k)).count();
+            // One frame for the release; at least one frame of the word stays sound.
+            let run = run.saturating_sub(1).min(frames.saturating_sub(lead + 1));
+            if run == 0 {
+                return end..end;
+            }
+            let pause_end = end - lead * hop;
+            pause_end - run * hop..pause_end
+        })
+        .collect()
+}
+
 /// Pieces that put synthetic word `i` (`spoken[i]`, in a clip of `in_len`) at the
 /// speaker's word `i` (`original[i].start`, in a span of `out_len`). The first word starts
-/// at the span's start (where the speaker is first audible). Word lists that do not pair
-/// up give [`even`].
+/// at the span's start (where the speaker is first audible). `pauses[i]`: how much of the
+/// end of `spoken[i]` is the voice's pause ([`pauses`]); it gives way first when the word
+/// has less room than it needs. Word lists that do not pair up give [`even`].
 pub fn word_pieces(
     spoken: &[Range<usize>],
     original: &[Range<usize>],
+    pauses: &[Range<usize>],
     in_len: usize,
     out_len: usize,
 ) -> Vec<Piece> {
     if spoken.len() != original.len() || spoken.is_empty() || in_len == 0 || out_len == 0 {
         return even(in_len, out_len);
     }
+    let pause_before = |next_word: usize| {
+        next_word
+            .checked_sub(1)
+            .and_then(|i| pauses.get(i))
+            .cloned()
+            .unwrap_or_default()
+    };
     // Word starts that can anchor: a non-empty synthetic word, both starts increasing.
-    let mut anchors: Vec<(usize, usize)> = vec![(0, 0)]; // (synthetic, output)
-    for (s, o) in spoken.iter().zip(original).skip(1) {
-        let &(ls, lo) = anchors.last().expect("starts with the first word");
+    // (synthetic, output, the voice's pause just before it)
+    let mut anchors: Vec<(usize, usize, Range<usize>)> = vec![(0, 0, 0..0)];
+    for (i, (s, o)) in spoken.iter().zip(original).enumerate().skip(1) {
+        let (ls, lo) = anchors.last().map_or((0, 0), |a| (a.0, a.1));
         if !s.is_empty() && s.start > ls && o.start > lo && o.start < out_len && s.start < in_len {
-            anchors.push((s.start, o.start));
+            anchors.push((s.start, o.start, pause_before(i)));
         }
     }
-    anchors.push((in_len, out_len));
+    anchors.push((in_len, out_len, pause_before(spoken.len())));
     tracing::debug!(?spoken, ?original, ?anchors, "word anchors");
     let mut pieces: Vec<Piece> = Vec::new();
     let mut pairs: Vec<(f64, f64)> = Vec::new(); // current piece: (output, synthetic)
     let mut piece_start = 0usize;
     let mut at = 0usize; // where the next word starts in the output
     for w in anchors.windows(2) {
-        let ((s0, _), (s1, o1)) = (w[0], w[1]);
+        let ((s0, _, _), (s1, o1, pause)) = (&w[0], &w[1]);
+        let (s0, s1, o1) = (*s0, *s1, *o1);
         let natural = (s1 - s0) as f64;
         // The slot runs to the next word's start (or the span's end), from wherever this
         // word actually starts: late when an earlier word overran.
         let slot = o1.saturating_sub(at) as f64;
-        let rate = (slot / natural).clamp(MIN_RATE, MAX_RATE);
-        let len = (natural * rate).round() as usize;
         if pairs.is_empty() {
             piece_start = at;
             pairs.push((0.0, s0 as f64));
         }
+        if slot < natural && !pause.is_empty() && s0 < pause.start && pause.end <= s1 {
+            // Short of room: the voice's pause is left out (in part or whole) before the
+            // word is squeezed. This piece ends with the word's sound; the next starts
+            // with the next word's sound before its start (`lead`), so that start is on time.
+            let sound = (pause.start - s0) as f64;
+            let lead = s1 - pause.end;
+            let room = slot - lead as f64;
+            let len = (sound * (room / sound).clamp(MIN_RATE, 1.0))
+                .round()
+                .max(1.0);
+            let end = at + len as usize;
+            pairs.push(((end - piece_start) as f64, pause.start as f64));
+            pieces.push(close(piece_start, end, &mut pairs));
+            piece_start = o1.saturating_sub(lead).max(end);
+            at = piece_start + lead;
+            pairs.push((0.0, pause.end as f64));
+            if lead > 0 {
+                pairs.push((lead as f64, s1 as f64));
+            }
+            continue;
+        }
+        let rate = (slot / natural).clamp(MIN_RATE, MAX_RATE);
+        let len = (natural * rate).round() as usize;
         let end = at + len;
         pairs.push(((end - piece_start) as f64, s1 as f64));
         at = end;
@@ -124,7 +206,7 @@ mod tests {
         // Synthetic words at 0, 1000, 2500 (clip 4000); original at 0, 1400, 3000 (span 5000).
         let spoken = [0..900, 1000..2400, 2500..3900];
         let original = [0..1300, 1400..2800, 3000..4800];
-        let pieces = word_pieces(&spoken, &original, 4000, 5000);
+        let pieces = word_pieces(&spoken, &original, &[], 4000, 5000);
         assert_eq!(pieces.len(), 1, "{pieces:?}");
         let p = &pieces[0];
         assert_eq!(p.out, 0..5000);
@@ -139,7 +221,7 @@ mod tests {
         // silence, then the second word exactly on time.
         let spoken = [0..1000, 1000..2000];
         let original = [0..1000, 3000..4000];
-        let pieces = word_pieces(&spoken, &original, 2000, 4000);
+        let pieces = word_pieces(&spoken, &original, &[], 2000, 4000);
         assert_eq!(pieces.len(), 2, "{pieces:?}");
         assert_eq!(pieces[0].out, 0..1500);
         assert_eq!(pieces[1].out, 3000..4000);
@@ -153,7 +235,7 @@ mod tests {
         // instead of 300 and is squeezed to end on time at 2000.
         let spoken = [0..1000, 1000..2000];
         let original = [0..300, 300..2000];
-        let pieces = word_pieces(&spoken, &original, 2000, 2000);
+        let pieces = word_pieces(&spoken, &original, &[], 2000, 2000);
         assert_eq!(pieces.len(), 1);
         assert_eq!(pieces[0].map.input_at(750.0), 1000.0);
         assert_eq!(pieces[0].out, 0..2000);
@@ -163,15 +245,78 @@ mod tests {
     fn an_overrun_at_the_end_is_squeezed_not_cut() {
         // Two words of 1000 in a span of 1200: both squeezed to 750, 1500 in all; the end is
         // squeezed into the span and the whole clip is still read.
-        let pieces = word_pieces(&[0..1000, 1000..2000], &[0..600, 600..1200], 2000, 1200);
+        let pieces = word_pieces(
+            &[0..1000, 1000..2000],
+            &[0..600, 600..1200],
+            &[],
+            2000,
+            1200,
+        );
         let last = pieces.last().unwrap();
         assert_eq!(last.out.end, 1200);
         assert!((last.map.input_at(1200.0) - 2000.0).abs() < 1e-6);
     }
 
     #[test]
+    fn the_voices_pause_gives_way_before_the_word_is_squeezed() {
+        // The first word is 600 of sound and a 400 pause; the speaker left it 700. The word
+        // keeps its pace, the pause shrinks to 100, the second word starts on time.
+        let spoken = [0..1000, 1000..2000];
+        let original = [0..700, 700..1700];
+        let pieces = word_pieces(&spoken, &original, &[600..1000, 2000..2000], 2000, 1700);
+        assert_eq!(pieces.len(), 2, "{pieces:?}");
+        assert_eq!(pieces[0].out, 0..600);
+        assert_eq!(pieces[0].map.input_at(600.0), 600.0);
+        assert_eq!(pieces[1].out, 700..1700);
+        assert_eq!(pieces[1].map.input_at(0.0), 1000.0);
+        // The second word's sound begins 50 before its start: it is kept, and the start
+        // itself still lands on time.
+        let pieces = word_pieces(&spoken, &original, &[600..950, 2000..2000], 2000, 1700);
+        assert_eq!(pieces[1].out, 650..1700);
+        assert_eq!(pieces[1].map.input_at(0.0), 950.0);
+        assert_eq!(pieces[1].map.input_at(50.0), 1000.0);
+        // Room for less than the sound: no pause left, the word squeezed, no overrun.
+        let pieces = word_pieces(
+            &spoken,
+            &[0..500, 500..1500],
+            &[600..1000, 2000..2000],
+            2000,
+            1500,
+        );
+        assert_eq!(pieces[0].out, 0..500);
+        assert_eq!(pieces[1].out, 500..1500);
+        // Without the pause the same word overruns its slot (squeezed to 750 at most).
+        let pieces = word_pieces(&spoken, &original, &[1000..1000, 2000..2000], 2000, 1700);
+        assert_eq!(pieces[0].map.input_at(750.0), 1000.0);
+    }
+
+    #[test]
+    fn pauses_are_the_quiet_ends_of_words() {
+        // 100 samples a frame: a word of 5 loud frames then 4 silent ones, then a word of 3
+        // loud frames with no pause.
+        let rate = 10_000;
+        let mut x = vec![0.5f32; 500];
+        x.extend(vec![0.0; 400]);
+        x.extend(vec![-0.5; 300]);
+        // The silence runs from 500 to the next word's start: 4 frames, the first kept.
+        assert_eq!(
+            pauses(&x, rate, &[0..600, 900..1200]),
+            vec![600..900, 1200..1200]
+        );
+        // The next word's sound starts 20 before the start the voice gives it.
+        assert_eq!(pauses(&x, rate, &[0..600, 920..1200])[0], 620..820);
+        // A word that is all silence keeps a frame of it as its sound.
+        let mut y = vec![0.5f32; 100];
+        y.extend(vec![0.0; 300]);
+        assert_eq!(
+            pauses(&y, rate, &[0..100, 100..400]),
+            vec![100..100, 200..400]
+        );
+    }
+
+    #[test]
     fn without_words_the_phrase_is_spread_evenly() {
         assert_eq!(even(1000, 5000)[0].out, 0..1350);
-        assert_eq!(word_pieces(&[], &[], 1000, 900)[0].out, 0..900);
+        assert_eq!(word_pieces(&[], &[], &[], 1000, 900)[0].out, 0..900);
     }
 }
