@@ -50,12 +50,16 @@ const PAUSE_FRAME_SECS: f64 = 0.01;
 /// A word's sound may begin this many frames before the start the voice gives it (the
 /// joe voice: 20-40 ms).
 const MAX_LEAD_FRAMES: usize = 4;
+/// The last frames of a pause stay, whatever the room: a stop's closure (the silence
+/// before "p", "t", "k") is part of the next word.
+const KEPT_FRAMES: usize = 6;
 
 /// The pause at the end of the stretch from each word of `words` (ranges of `samples`, at
-/// `rate`) to the next word's start (the last: to its end): whole 10 ms frames below
-/// [`PAUSE_DB`], possibly followed by up to [`MAX_LEAD_FRAMES`] of the next word's sound.
-/// The first quiet frame is left to the word's release, at least one frame of the word
-/// stays sound, and a word with no pause gets an empty range at its end.
+/// `rate`) to the next word's start (the last: to its end) that may be left out: whole 10 ms
+/// frames below [`PAUSE_DB`], possibly followed by up to [`MAX_LEAD_FRAMES`] of the next
+/// word's sound, less the first quiet frame (the word's release) and the last
+/// [`KEPT_FRAMES`]. At least one frame of the word stays sound; a word with no such pause
+/// gets an empty range at its end.
 pub fn pauses(samples: &[f32], rate: u32, words: &[Range<usize>]) -> Vec<Range<usize>> {
     let hop = ((rate as f64 * PAUSE_FRAME_SECS) as usize).max(1);
     let power = |r: Range<usize>| {
@@ -81,13 +85,14 @@ pub fn pauses(samples: &[f32], rate: u32, words: &[Range<usize>]) -> Vec<Range<u
                 .take_while(|&k| !quiet(k))
                 .count();
             let run = (lead + 1..=frames).take_while(|&k| quiet(k)).count();
-            // One frame for the release; at least one frame of the word stays sound.
-            let run = run.saturating_sub(1).min(frames.saturating_sub(lead + 1));
-            if run == 0 {
+            // At least one frame of the word stays sound.
+            let run = run.min(frames.saturating_sub(lead + 1));
+            let removable = run.saturating_sub(1 + KEPT_FRAMES);
+            if removable == 0 {
                 return end..end;
             }
-            let pause_end = end - lead * hop;
-            pause_end - run * hop..pause_end
+            let pause_end = end - (lead + KEPT_FRAMES) * hop;
+            pause_end - removable * hop..pause_end
         })
         .collect()
 }
@@ -292,25 +297,29 @@ mod tests {
 
     #[test]
     fn pauses_are_the_quiet_ends_of_words() {
-        // 100 samples a frame: a word of 5 loud frames then 4 silent ones, then a word of 3
-        // loud frames with no pause.
+        // 100 samples a frame: a word of 5 loud frames then 10 silent ones, then a word of
+        // 3 loud frames with no pause.
         let rate = 10_000;
         let mut x = vec![0.5f32; 500];
-        x.extend(vec![0.0; 400]);
+        x.extend(vec![0.0; 1000]);
         x.extend(vec![-0.5; 300]);
-        // The silence runs from 500 to the next word's start: 4 frames, the first kept.
+        // The silence runs from 500 to the next word's start; its first frame (release)
+        // and its last six (a closure) stay: 600..900 may go.
         assert_eq!(
-            pauses(&x, rate, &[0..600, 900..1200]),
-            vec![600..900, 1200..1200]
+            pauses(&x, rate, &[0..600, 1500..1800]),
+            vec![600..900, 1800..1800]
         );
-        // The next word's sound starts 20 before the start the voice gives it.
-        assert_eq!(pauses(&x, rate, &[0..600, 920..1200])[0], 620..820);
+        // The next word's sound starts 20 before the start the voice gives it (the frame
+        // that holds it counts as sound).
+        assert_eq!(pauses(&x, rate, &[0..600, 1520..1800])[0], 620..820);
+        // A pause no longer than what stays is left whole.
+        assert_eq!(pauses(&x, rate, &[0..600, 1000..1800])[0], 1000..1000);
         // A word that is all silence keeps a frame of it as its sound.
         let mut y = vec![0.5f32; 100];
-        y.extend(vec![0.0; 300]);
+        y.extend(vec![0.0; 1000]);
         assert_eq!(
-            pauses(&y, rate, &[0..100, 100..400]),
-            vec![100..100, 200..400]
+            pauses(&y, rate, &[0..100, 100..1100]),
+            vec![100..100, 300..500]
         );
     }
 
