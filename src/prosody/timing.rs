@@ -99,9 +99,9 @@ pub fn pauses(samples: &[f32], rate: u32, words: &[Range<usize>]) -> Vec<Range<u
 
 /// Pieces that put synthetic word `i` (`spoken[i]`, in a clip of `in_len`) at the
 /// speaker's word `i` (`original[i].start`, in a span of `out_len`). The first word starts
-/// at the span's start (where the speaker is first audible). `pauses[i]`: how much of the
-/// end of `spoken[i]` is the voice's pause ([`pauses`]); it gives way first when the word
-/// has less room than it needs. Word lists that do not pair up give [`even`].
+/// at the span's start (where the speaker is first audible). `pauses[i]`: the part of the
+/// voice's pause after `spoken[i]` that may be left out ([`pauses`]); it gives way first
+/// when the word has less room than it needs. Word lists that do not pair up give [`even`].
 pub fn word_pieces(
     spoken: &[Range<usize>],
     original: &[Range<usize>],
