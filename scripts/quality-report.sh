@@ -5,7 +5,9 @@
 #
 #   scripts/quality-report.sh [CORPUS_DIR] [WORK_DIR]
 #
-# REVOICE names the binary to measure (default target/release/revoice).
+# REVOICE names the binary to measure (default target/release/revoice). With
+# REVOICE_EVAL_ONLY=1 the conversions already in WORK_DIR (audio and summary) are measured
+# again without converting anew: for a change to the evaluator alone.
 #
 # Raw results go to WORK_DIR/results.jsonl (one eval report per line, with the file, preset
 # and switch added); docs/quality.md is written from them by scripts/quality_table.py.
@@ -29,8 +31,12 @@ for input in "$corpus"/*.wav "$corpus"/*.flac "$corpus"/*.mp3; do
       out="$work/$name.$preset.$prosody.wav"
       summary="$work/$name.$preset.$prosody.json"
       echo "== $name / $preset / prosody $prosody" >&2
-      "$revoice" convert "$input" -o "$out" --overwrite --json --preset "$preset" \
-        --timing "$prosody" --melody "$prosody" --loudness "$prosody" > "$summary"
+      if [ "${REVOICE_EVAL_ONLY:-0}" = 1 ] && [ -s "$out" ] && [ -s "$summary" ]; then
+        echo "   (measuring the conversion already there)" >&2
+      else
+        "$revoice" convert "$input" -o "$out" --overwrite --json --preset "$preset" \
+          --timing "$prosody" --melody "$prosody" --loudness "$prosody" > "$summary"
+      fi
       # The voice that spoke the file's main language; the preset's chunk length.
       voice="$(python3 scripts/quality_table.py --voice "$summary")"
       chunk="$(sed -n 's/^chunk_secs *= *//p' "assets/presets/$preset.toml")"

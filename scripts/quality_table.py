@@ -75,7 +75,9 @@ tiny.en for Fast draft), and each conversion measured by `revoice eval INPUT OUT
   the corpus reference (itself a machine transcript).
 - **onset med / p95 ms**: word onset error: Whisper's word times of input and output,
   aligned to the audio (dynamic time warping of Whisper base's alignment heads, as
-  faster-whisper's word timestamps), then anchored to the sound the same way in both
+  faster-whisper's word timestamps), each file heard five times, each time 7 ms later
+  than the last, and each word given the median of its five times (`revoice eval
+  --passes`), then anchored to the sound the same way in both
   (`src/prosody/onsets.rs`: a word that follows a pause starts where its sound does;
   against known onsets this errs by 23 / 109 ms on synthetic phrases and 10 / 80 ms on
   jfk, `tests/onsets.rs`); words matched on an edit-distance alignment. **Whisper onset

@@ -30,6 +30,7 @@ fn eval_settings() -> EvalSettings {
         reference: None,
         chunk_secs: 60.0,
         threads: 2,
+        word_passes: 1,
     }
 }
 
@@ -160,12 +161,15 @@ fn a_deeper_voice_is_lower_and_keeps_the_words() {
 
 /// The evaluator hears a file longer than a chunk piece by piece (cut where a conversion
 /// would cut it) and puts the pieces back on one timeline: the lecture against a copy of
-/// itself 300 ms late, in 20 s pieces, is heard in full and every word is found 300 ms late.
+/// itself 300 ms late, in 20 s pieces, is heard in full and every word is found 300 ms late
+/// (the word-time passes included).
 #[test]
 fn the_evaluator_hears_a_long_file_in_pieces_on_one_timeline() {
     let mut s = eval_settings();
     s.embedder = None;
     s.chunk_secs = 20.0;
+    // As `revoice eval` hears them: several passes, each a few ms later than the last.
+    s.word_passes = revoice::eval::WORD_PASSES;
     s.reference =
         Some(revoice::eval::read_reference(&corpus("reference/lecture_en.json")).unwrap());
     let lecture = corpus("lecture_en.wav");
@@ -184,9 +188,12 @@ fn the_evaluator_hears_a_long_file_in_pieces_on_one_timeline() {
     assert!(report.wer < 0.05, "round trip WER {:.3}", report.wer);
     let onsets = report.onsets.expect("words matched");
     assert!(onsets.matched > 100, "{} words matched", onsets.matched);
+    println!("onsets {onsets:?}");
+    // Measured: median 300, p95 301 (the passes' delays are taken back out exactly).
     assert!(
-        (250.0..=350.0).contains(&onsets.median_ms),
-        "words found {} ms late",
-        onsets.median_ms
+        (290.0..=310.0).contains(&onsets.median_ms) && onsets.p95_ms <= 330.0,
+        "words found {} ms late (p95 {} ms)",
+        onsets.median_ms,
+        onsets.p95_ms
     );
 }

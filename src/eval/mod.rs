@@ -52,7 +52,18 @@ pub struct EvalSettings {
     /// The conversion's chunk length, to find chunk joins.
     pub chunk_secs: f64,
     pub threads: usize,
+    /// How many times each file is heard for its word times, each time a few ms later
+    /// ([`PASS_DELAY_MS`]); each word's onset is the median of its hearings. 1 hears once
+    /// (enough for WER, which comes from the first hearing alone).
+    pub word_passes: usize,
 }
+
+/// The word-time passes `revoice eval` makes unless told otherwise.
+pub const WORD_PASSES: usize = 5;
+
+/// How much later each word-time pass hears the audio than the one before: a third of one
+/// of Whisper's 20 ms frames, so that five passes see the audio at five different phases.
+pub const PASS_DELAY_MS: u64 = 7;
 
 /// The voice a conversion was to speak in: a voice of the catalog and the transforms the
 /// conversion put on it (a preset's pitch and formant shifts). Its reference speech gets
@@ -125,8 +136,10 @@ pub struct Report {
     pub wer: f64,
     /// The input's own WER against a reference transcript, when one was given.
     pub input_wer: Option<f64>,
-    /// Word onsets: Whisper's aligned word times anchored to the sound, the same way for
-    /// input and output (a word after a pause starts where its sound does; see [`onsets`]).
+    /// Word onsets: Whisper's aligned word times (each the median of
+    /// [`EvalSettings::word_passes`] hearings) anchored to the sound, the same way for input
+    /// and output (a word after a pause starts where its sound does; see [`onsets`]). Only
+    /// words with an onset of their own count (not the later words a number is spoken as).
     pub onsets: Option<Onsets>,
     /// The same from Whisper's word times as they are.
     pub onsets_raw: Option<Onsets>,
@@ -314,7 +327,30 @@ impl<'a> Ears<'a> {
         Ok(t)
     }
 
-    /// `samples` heard piece by piece between `cuts` (increasing), on one timeline.
+    /// `samples` heard with `delay_ms` of silence before them, its times on `samples`'
+    /// own timeline.
+    fn hear_later(
+        &mut self,
+        samples: &[f32],
+        delay_ms: u64,
+        decode: &DecodeSettings,
+    ) -> Result<Transcript, EvalError> {
+        let mut delayed = vec![0.0; (delay_ms * ASR_RATE as u64 / 1000) as usize];
+        delayed.extend_from_slice(samples);
+        let mut heard = self.hear(&delayed, decode)?;
+        for seg in &mut heard.segments {
+            seg.start_ms = seg.start_ms.saturating_sub(delay_ms);
+            seg.end_ms = seg.end_ms.saturating_sub(delay_ms);
+            for w in &mut seg.words {
+                w.start_ms = w.start_ms.saturating_sub(delay_ms);
+                w.end_ms = w.end_ms.saturating_sub(delay_ms);
+            }
+        }
+        Ok(heard)
+    }
+
+    /// `samples` heard piece by piece between `cuts` (increasing), on one timeline; the
+    /// word times are the medians of `word_passes` hearings of each piece.
     fn hear_pieces(
         &mut self,
         samples: &[f32],
@@ -330,11 +366,13 @@ impl<'a> Ears<'a> {
         let mut segments = Vec::new();
         for w in bounds.windows(2).filter(|w| w[1] > w[0]) {
             let at_ms = w[0] as u64 * 1000 / ASR_RATE as u64;
-            segments.extend(
-                self.hear(&samples[w[0]..w[1]], decode)?
-                    .shifted(at_ms)
-                    .segments,
-            );
+            let piece = &samples[w[0]..w[1]];
+            let mut heard = self.hear(piece, decode)?;
+            let later = (1..self.settings.word_passes.max(1) as u64)
+                .map(|k| self.hear_later(piece, k * PASS_DELAY_MS, decode))
+                .collect::<Result<Vec<_>, _>>()?;
+            align::median_times(&mut heard, &later);
+            segments.extend(heard.shifted(at_ms).segments);
         }
         Ok(Transcript::joined(
             segments,

@@ -144,6 +144,7 @@ pub fn round_trip(
         reference: None,
         chunk_secs,
         threads: 2,
+        word_passes: 1,
     };
     let report = revoice::eval::evaluate(input, output, &settings).expect("eval");
     (report.wer, report.input_text, report.output_text)

@@ -452,6 +452,8 @@ fn round_trip_wer(
         reference: None,
         chunk_secs: 60.0,
         threads: revoice::settings::machine_cores(),
+        // Only the WER is wanted: one hearing.
+        word_passes: 1,
     };
     let report = evaluate(input, output, &settings).map_err(|e| e.to_string())?;
     Ok(report.wer)

@@ -42,6 +42,10 @@ pub struct EvalArgs {
     /// Whisper model for both transcriptions (docs/quality.md fixes base) [default: base].
     #[arg(long, default_value = "base")]
     model: String,
+    /// How many times each file is heard for its word times (each a few ms later; a word's
+    /// onset is the median): more passes, steadier onsets. 1 is fastest.
+    #[arg(long, default_value_t = revoice::eval::WORD_PASSES, value_name = "N")]
+    passes: usize,
     /// Skip speaker similarity.
     #[arg(long)]
     no_speaker: bool,
@@ -92,6 +96,7 @@ pub fn run(args: EvalArgs) -> Result<(), String> {
         reference,
         chunk_secs: args.chunk_secs,
         threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        word_passes: args.passes.max(1),
     };
     let report = evaluate(&args.input, &args.output, &settings).map_err(|e| e.to_string())?;
     if args.json {
