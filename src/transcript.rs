@@ -103,13 +103,21 @@ impl Transcript {
     }
 
     /// The same transcript with every time `ms` later (for a piece heard on its own).
-    pub fn shifted(mut self, ms: u64) -> Self {
+    pub fn shifted(self, ms: u64) -> Self {
+        self.retimed(|t| t + ms)
+    }
+
+    /// The same transcript with every time `ms` earlier, none before 0 (for audio heard
+    /// with `ms` of silence before it).
+    pub fn shifted_back(self, ms: u64) -> Self {
+        self.retimed(|t| t.saturating_sub(ms))
+    }
+
+    fn retimed(mut self, f: impl Fn(u64) -> u64) -> Self {
         for seg in &mut self.segments {
-            seg.start_ms += ms;
-            seg.end_ms += ms;
+            (seg.start_ms, seg.end_ms) = (f(seg.start_ms), f(seg.end_ms));
             for w in &mut seg.words {
-                w.start_ms += ms;
-                w.end_ms += ms;
+                (w.start_ms, w.end_ms) = (f(w.start_ms), f(w.end_ms));
             }
         }
         self
@@ -157,6 +165,14 @@ mod tests {
         let times: Vec<_> = seg.words.iter().map(|w| (w.start_ms, w.end_ms)).collect();
         assert_eq!(times, [(60_100, 60_400), (60_450, 60_900)]);
         assert_eq!(t.text(), "two words");
+        // Back again, and past the start: nothing goes below 0.
+        let back = t.shifted_back(60_200);
+        let times: Vec<_> = back.segments[0]
+            .words
+            .iter()
+            .map(|w| (w.start_ms, w.end_ms))
+            .collect();
+        assert_eq!(times, [(0, 200), (250, 700)]);
     }
 
     #[test]

@@ -337,16 +337,7 @@ impl<'a> Ears<'a> {
     ) -> Result<Transcript, EvalError> {
         let mut delayed = vec![0.0; (delay_ms * ASR_RATE as u64 / 1000) as usize];
         delayed.extend_from_slice(samples);
-        let mut heard = self.hear(&delayed, decode)?;
-        for seg in &mut heard.segments {
-            seg.start_ms = seg.start_ms.saturating_sub(delay_ms);
-            seg.end_ms = seg.end_ms.saturating_sub(delay_ms);
-            for w in &mut seg.words {
-                w.start_ms = w.start_ms.saturating_sub(delay_ms);
-                w.end_ms = w.end_ms.saturating_sub(delay_ms);
-            }
-        }
-        Ok(heard)
+        Ok(self.hear(&delayed, decode)?.shifted_back(delay_ms))
     }
 
     /// `samples` heard piece by piece between `cuts` (increasing), on one timeline; the
