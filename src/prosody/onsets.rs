@@ -38,8 +38,8 @@ const SPEECH_MARGIN_DB: f64 = 20.0;
 const FLOOR_MARGIN_DB: f64 = 6.0;
 /// How far (ms) from a word's aligned end a run may be and still be given the word.
 const REACH_MS: u64 = 5000;
-/// How long a word takes per letter it is written with (ms), for its expected length: about
-/// what the corpus's speakers take (a word of 7 letters, "winners", in 420 ms).
+/// How long a word takes per letter it is written with (ms), for its expected length: a
+/// rough speaking rate, not fitted to the corpus (a word of 7 letters, "winners", in 420 ms).
 const MS_PER_LETTER: u64 = 60;
 /// What a word's length in a run, against its expected length, weighs beside the distance
 /// of its aligned end from the run (ms per unit of |ln(length / expected)|).
