@@ -4,7 +4,7 @@ import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { commands, events } from "./bindings";
 import type { AppInfo, FileInfo_Serialize as FileInfo, Options_Serialize as Options, PresetEntry_Serialize as PresetEntry, Progress, Summary, CatalogVoice } from "./bindings";
 import { initPlayer, showBusy, showLoaded, showOutput } from "./player";
-import { $, errText, fmtClock, fmtDuration, optionsEqual, workerLine, type Tally } from "./util";
+import { $, errText, fmtClock, fmtDuration, fmtFormat, optionsEqual, workerLine, type Tally } from "./util";
 
 type JobState = "queued" | "running" | "done" | "failed" | "cancelled" | "invalid";
 
@@ -278,7 +278,8 @@ function jobRow(j: Job): HTMLTableRowElement {
   const name = cell(j.file.name, "name");
   name.title = j.file.path;
   cell(j.file.duration_secs ? fmtDuration(j.file.duration_secs) : "–");
-  cell(j.file.format ? `${j.file.format}, ${j.file.sample_rate} Hz, ${j.file.channels} ch` : "–");
+  const format = cell(j.file.format ? fmtFormat(j.file.format, j.file.sample_rate, j.file.channels) : "–", "format");
+  format.title = j.file.format ? `${j.file.format}, ${j.file.sample_rate} Hz, ${j.file.channels} channel(s)` : "";
   const lang = cell(j.language || "–");
   if (j.summary?.voices.length) lang.title = `Spoken by ${j.summary.voices.map((v) => `${v.voice} (${v.language})`).join(", ")}`;
   const state = cell("", `state state-${j.state}`);

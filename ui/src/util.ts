@@ -54,3 +54,14 @@ export function errText(e: AppError): string {
 export function showStress(marked: string): string {
   return marked.replace(/\+([аоуыэиеяёюАОУЫЭИЕЯЁЮ])/g, "$1\u0301");
 }
+
+/** "flac / flac", 44100, 2 -> "flac, 44.1 kHz, stereo"; "wave / pcm_s16le", 8000, 1 ->
+ * "wave / pcm_s16le, 8 kHz, mono": a file's container and codec (once when they are the
+ * same), rate and channels, short enough for the queue's Format column. */
+export function fmtFormat(format: string, rate: number, channels: number): string {
+  const [container, codec] = format.split(" / ");
+  const kind = codec === undefined || codec === container ? container : format;
+  const khz = `${Number((rate / 1000).toFixed(1))} kHz`;
+  const layout = channels === 1 ? "mono" : channels === 2 ? "stereo" : `${channels} ch`;
+  return `${kind}, ${khz}, ${layout}`;
+}

@@ -130,7 +130,7 @@ test("dropped files join the queue with their length and format; bad ones say wh
   await drop(["/corpus/jfk.flac", "/corpus/lecture_en.wav", "/tmp/notes.wav"]);
   await page.waitForSelector("#jobs tbody tr:nth-child(3)");
   const rows = await page.$$eval("#jobs tbody tr", (trs) => trs.map((tr) => tr.innerText));
-  assert.match(rows[0], /jfk\.flac\s+0:11\s+flac \/ flac, 44100 Hz, 2 ch/);
+  assert.match(rows[0], /jfk\.flac\s+0:11\s+flac, 44\.1 kHz, stereo/);
   assert.match(rows[1], /lecture_en\.wav\s+1:00/);
   assert.match(rows[2], /Cannot convert/);
   assert.match(rows[2], /not a supported audio file/);

@@ -36,10 +36,10 @@ pub struct EvalArgs {
     /// WER next to the round trip.
     #[arg(long)]
     reference: Option<PathBuf>,
-    /// The conversion's chunk length, to find the chunk joins [default: 60].
+    /// The conversion's chunk length, to find the chunk joins.
     #[arg(long, default_value_t = 60.0)]
     chunk_secs: f64,
-    /// Whisper model for both transcriptions (docs/quality.md fixes base) [default: base].
+    /// Whisper model for both transcriptions (docs/quality.md fixes base).
     #[arg(long, default_value = "base")]
     model: String,
     /// How many times each file is heard for its word times (each a few ms later; a word's
