@@ -34,10 +34,10 @@ pub struct BenchArgs {
     /// Whisper model (see `revoice models`) [default: the quality's].
     #[arg(long)]
     model: Option<String>,
-    /// fast, normal or high [default: normal].
+    /// fast, normal or high.
     #[arg(long, value_enum, default_value = "normal")]
     quality: revoice::settings::Quality,
-    /// Language of the speech [default: auto].
+    /// Language of the speech.
     #[arg(long, default_value = "auto")]
     language: String,
     /// Runs per shape; the median is reported.
