@@ -58,7 +58,7 @@ impl TranscriptCache {
     pub fn key(samples: &[f32], model_id: &str, decode: &DecodeSettings) -> String {
         let mut h = Sha256::new();
         h.update(SCHEMA_VERSION.to_le_bytes());
-        h.update(crate::asr::WORD_TIMES_REVISION.to_le_bytes());
+        h.update(crate::asr::RECOGNITION_REVISION.to_le_bytes());
         h.update(model_id.as_bytes());
         h.update([0]);
         h.update(serde_json::to_vec(decode).unwrap_or_default());

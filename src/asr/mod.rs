@@ -10,15 +10,22 @@ use whisper_rs::{
     WhisperContextParameters, WhisperState,
 };
 
-use crate::transcript::{Segment, Transcript, Word, SCHEMA_VERSION};
+use crate::transcript::{
+    expected_length_ms, Segment, Transcript, Word, MS_PER_LETTER, SCHEMA_VERSION,
+};
 
 mod passes;
 
 /// Whisper works on 16 kHz audio.
 pub const ASR_RATE: u32 = 16_000;
-/// Bump when the way words get their times changes: transcripts cached before are then
-/// recognised again rather than read back with the old times.
-pub const WORD_TIMES_REVISION: u32 = 2;
+/// Bump when what recognition returns for the same audio changes (how words get their
+/// times, which segments are kept): transcripts cached before are then recognised again
+/// rather than read back as they were. 3: text the audio left cannot hold is dropped.
+pub const RECOGNITION_REVISION: u32 = 3;
+
+/// Speech is at most this many times faster than [`MS_PER_LETTER`]: 20 ms a letter, about
+/// twice the fastest speaking rate.
+const FASTEST_SPEECH: u64 = 3;
 
 /// With automatic language, each window of about this length (Whisper's own window) gets
 /// its own language detection.
@@ -323,6 +330,14 @@ impl Recognizer {
                 words,
             });
         }
+        let audio_end_ms = offset_ms + duration_ms;
+        segments.retain(|seg| {
+            let fits = fits_before_end(seg, audio_end_ms);
+            if !fits {
+                tracing::debug!(text = %seg.text, start_ms = seg.start_ms, "dropped: the audio left cannot hold it");
+            }
+            fits
+        });
         Ok(Transcript {
             stress: None,
             schema: SCHEMA_VERSION,
@@ -543,6 +558,21 @@ fn mean(v: &[f32]) -> f32 {
     }
 }
 
+/// Whether `seg`'s text can be said between its start and `audio_end_ms`, at
+/// [`FASTEST_SPEECH`] times [`MS_PER_LETTER`]. Whisper carries a sentence that the end of
+/// the audio cuts (or a fragment of a word there) on with words nobody said: lecture_en's
+/// last 140 ms, the start of a word, heard as "is a good idea.", which the voice would then
+/// say. Text said that fast is not speech; the margin keeps fast speakers whole.
+fn fits_before_end(seg: &Segment, audio_end_ms: u64) -> bool {
+    // The earlier of the segment's start and its first word's: either may be late.
+    let start = seg
+        .words
+        .first()
+        .map_or(seg.start_ms, |w| w.start_ms.min(seg.start_ms));
+    let left = audio_end_ms.saturating_sub(start);
+    left * FASTEST_SPEECH >= expected_length_ms(&seg.text)
+}
+
 /// Whisper writes non-speech as bracketed markers: "[MUSIC]", "(applause)", "[BLANK_AUDIO]".
 fn is_noise_marker(text: &str) -> bool {
     let t = text.trim();
@@ -552,6 +582,34 @@ fn is_noise_marker(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_the_audio_left_cannot_hold_is_not_kept() {
+        let seg = |text: &str, start_ms: u64| Segment {
+            text: text.into(),
+            start_ms,
+            end_ms: (start_ms + 100).min(60_000),
+            language: None,
+            stressed: None,
+            words: Vec::new(),
+        };
+        // lecture_en: four words (660 ms to say) in the last 140 ms.
+        assert!(!fits_before_end(&seg("is a good idea.", 59_860), 60_000));
+        // A short word at the very end, and a sentence with time for it, stay.
+        assert!(fits_before_end(&seg("Yes.", 59_900), 60_000));
+        assert!(fits_before_end(
+            &seg("So when I think about normative questions,", 54_460),
+            60_000
+        ));
+        // The measure is the time left, not the segment's own span (Whisper's segment
+        // times can be that short inside speech).
+        assert!(fits_before_end(&seg("is a good idea.", 59_750), 60_000));
+        assert!(fits_before_end(&seg("is a good idea.", 30_000), 60_000));
+        // A first word heard earlier than the segment's start gives it that much more time.
+        let mut early = seg("is a good idea.", 59_860);
+        early.words.push(Word::new("is", 59_500, 59_600));
+        assert!(fits_before_end(&early, 60_000));
+    }
 
     #[test]
     fn words_without_time_share_the_word_before() {

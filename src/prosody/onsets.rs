@@ -21,7 +21,7 @@
 //! (docs/quality-notes.md, sessions 15 and 16).
 
 use crate::prosody::loudness;
-use crate::transcript::Segment;
+use crate::transcript::{expected_length_ms, Segment, MS_PER_LETTER};
 
 /// How early whisper.cpp's aligned word times run inside speech: a median of 99 ms on the
 /// joe voice against its own durations, 0-140 ms on jfk against its spectrogram.
@@ -38,9 +38,6 @@ const SPEECH_MARGIN_DB: f64 = 20.0;
 const FLOOR_MARGIN_DB: f64 = 6.0;
 /// How far (ms) from a word's aligned end a run may be and still be given the word.
 const REACH_MS: u64 = 5000;
-/// How long a word takes per letter it is written with (ms), for its expected length: a
-/// rough speaking rate, not fitted to the corpus (a word of 7 letters, "winners", in 420 ms).
-const MS_PER_LETTER: u64 = 60;
 /// What a word's length in a run, against its expected length, weighs beside the distance
 /// of its aligned end from the run (ms per unit of |ln(length / expected)|).
 const LENGTH_WEIGHT: f64 = 300.0;
@@ -185,20 +182,6 @@ pub fn anchor_to_sound(segments: &mut [Segment], samples: &[f32], rate: u32, off
     {
         (w.start_ms, w.end_ms) = (start, end);
     }
-}
-
-/// About how long a word written `text` takes to say (ms): [`MS_PER_LETTER`] a letter, a
-/// digit as three letters.
-pub fn expected_length_ms(text: &str) -> u64 {
-    let letters: u64 = text
-        .chars()
-        .map(|c| match c {
-            c if c.is_ascii_digit() => 3,
-            c if c.is_alphabetic() => 1,
-            _ => 0,
-        })
-        .sum();
-    letters.max(1) * MS_PER_LETTER
 }
 
 /// The run each word goes to: nondecreasing, least total cost (distance of each word's
