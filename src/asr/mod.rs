@@ -10,9 +10,7 @@ use whisper_rs::{
     WhisperContextParameters, WhisperState,
 };
 
-use crate::transcript::{
-    expected_length_ms, Segment, Transcript, Word, MS_PER_LETTER, SCHEMA_VERSION,
-};
+use crate::transcript::{expected_length_ms, Segment, Transcript, Word, SCHEMA_VERSION};
 
 mod passes;
 
@@ -23,8 +21,9 @@ pub const ASR_RATE: u32 = 16_000;
 /// rather than read back as they were. 3: text the audio left cannot hold is dropped.
 pub const RECOGNITION_REVISION: u32 = 3;
 
-/// Speech is at most this many times faster than [`MS_PER_LETTER`]: 20 ms a letter, about
-/// twice the fastest speaking rate.
+/// Speech is at most this many times faster than
+/// [`MS_PER_LETTER`](crate::transcript::MS_PER_LETTER): 20 ms a letter, about twice the
+/// fastest speaking rate.
 const FASTEST_SPEECH: u64 = 3;
 
 /// With automatic language, each window of about this length (Whisper's own window) gets
@@ -559,10 +558,10 @@ fn mean(v: &[f32]) -> f32 {
 }
 
 /// Whether `seg`'s text can be said between its start and `audio_end_ms`, at
-/// [`FASTEST_SPEECH`] times [`MS_PER_LETTER`]. Whisper carries a sentence that the end of
-/// the audio cuts (or a fragment of a word there) on with words nobody said: lecture_en's
-/// last 140 ms, the start of a word, heard as "is a good idea.", which the voice would then
-/// say. Text said that fast is not speech; the margin keeps fast speakers whole.
+/// [`FASTEST_SPEECH`] times the usual pace. Whisper carries a sentence that the end of the
+/// audio cuts (or a fragment of a word there) on with words nobody said: lecture_en's last
+/// 140 ms, the start of a word, heard as "is a good idea.", which the voice would then say.
+/// Text said that fast is not speech; the margin keeps fast speakers whole.
 fn fits_before_end(seg: &Segment, audio_end_ms: u64) -> bool {
     // The earlier of the segment's start and its first word's: either may be late.
     let start = seg
