@@ -146,8 +146,16 @@ function addVoiceFor() {
   if (speaks) updateVoiceFor(() => (app.voiceFor[language] = speaks.id));
 }
 
+/** Under the voice: what it speaks and how it sounds ("English · male · neural (medium)"). */
+function showVoiceHint() {
+  const v = app.voices.find((v) => v.id === ($("voice") as HTMLSelectElement).value);
+  const languages = v?.languages.map((l) => LANGUAGE_NAMES[l] ?? l).join(", ");
+  $("voice-hint").textContent = v ? `${languages} · ${v.gender} · ${v.quality}` : "";
+}
+
 function writeOptions(o: Options) {
   ($("voice") as HTMLSelectElement).value = o.voice;
+  showVoiceHint();
   app.voiceFor = { ...(o.voice_for ?? {}) };
   renderVoiceFor();
   ($("model") as HTMLSelectElement).value = o.model;
@@ -513,7 +521,7 @@ async function init() {
     ...app.voices.map((v) => {
       const o = document.createElement("option");
       o.value = v.id;
-      o.textContent = `${v.id} (${v.languages.join(", ")}, ${v.engine === "espeak-ng" ? "robotic" : v.gender})`;
+      o.textContent = v.id;
       o.title = `${v.engine}, ${v.quality}, ${v.sample_rate} Hz, ${v.gender}; licence: ${v.licence}`;
       return o;
     }),
@@ -540,6 +548,7 @@ async function init() {
   renderJobs();
 
   $("voice-for-add").onclick = addVoiceFor;
+  $("voice").addEventListener("change", showVoiceHint);
   $("preset").addEventListener("change", () => {
     const p = selectedPreset();
     if (p) writeOptions(p.options);

@@ -297,6 +297,8 @@ test("preview one chunk before converting the whole file", async () => {
 });
 
 test("the voice sample button plays a sample and says when nothing can be heard", async () => {
+  // What the chosen voice speaks and how it sounds, under its name.
+  assert.equal(await page.textContent("#voice-hint"), "English · male · neural (medium)");
   await page.click("#voice-sample");
   assert.deepEqual((await calls("voice_sample"))[0], { voice: "en_US-joe-medium" });
   await page.waitForFunction(() => /Playing a sample of en_US-joe-medium \(silent: no sound card\)/.test(document.querySelector("#toast").textContent));
