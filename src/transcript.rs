@@ -13,6 +13,10 @@ pub const SCHEMA_VERSION: u32 = 3;
 /// rough speaking rate, not fitted to the corpus (a word of 7 letters, "winners", in 420 ms).
 pub const MS_PER_LETTER: u64 = 60;
 
+/// Speech is at most this many times faster than [`MS_PER_LETTER`]: 20 ms a letter, about
+/// twice the fastest speaking rate. Text or a word given less time was not said in it.
+pub const FASTEST_SPEECH: u64 = 3;
+
 /// About how long `text` takes to say (ms): [`MS_PER_LETTER`] a letter, a digit as three
 /// letters, at least one letter's time.
 pub fn expected_length_ms(text: &str) -> u64 {

@@ -10,7 +10,9 @@ use whisper_rs::{
     WhisperContextParameters, WhisperState,
 };
 
-use crate::transcript::{expected_length_ms, Segment, Transcript, Word, SCHEMA_VERSION};
+use crate::transcript::{
+    expected_length_ms, Segment, Transcript, Word, FASTEST_SPEECH, SCHEMA_VERSION,
+};
 
 mod passes;
 
@@ -20,11 +22,6 @@ pub const ASR_RATE: u32 = 16_000;
 /// times, which segments are kept): transcripts cached before are then recognised again
 /// rather than read back as they were. 3: text the audio left cannot hold is dropped.
 pub const RECOGNITION_REVISION: u32 = 3;
-
-/// Speech is at most this many times faster than
-/// [`MS_PER_LETTER`](crate::transcript::MS_PER_LETTER): 20 ms a letter, about twice the
-/// fastest speaking rate.
-const FASTEST_SPEECH: u64 = 3;
 
 /// With automatic language, each window of about this length (Whisper's own window) gets
 /// its own language detection.
