@@ -596,6 +596,19 @@ mod tests {
     }
 
     #[test]
+    fn words_with_no_room_in_their_run_stay_in_it_and_in_order() {
+        // Five words aligned into a run of 100 ms: each gets a fifth of its share.
+        let words: Vec<(u64, u64)> = (0..5).map(|k| (1000 + k * 5, 1005 + k * 5)).collect();
+        let got = anchored_spans(&words, &[300; 5], &[run(1000, 1100)]);
+        assert_eq!(got[0].0, 1000);
+        assert_eq!(got[4].1, 1100);
+        for pair in got.windows(2) {
+            assert_eq!(pair[0].1, pair[1].0);
+            assert!(pair[0].0 <= pair[1].0);
+        }
+    }
+
+    #[test]
     fn speech_is_not_left_without_words_but_a_faint_run_may_be() {
         // "ask" ends (3840 + lag) between its run and the next; the run at 3290 is speech
         // and must not stay empty.
