@@ -144,7 +144,7 @@ pub fn anchored_spans(words: &[(u64, u64)], expected_ms: &[u64], runs: &[Run]) -
         let j = given[first];
         let after = first + given[first..].iter().take_while(|&&g| g == j).count();
         let expected: Vec<u64> = (first..after)
-            .map(|i| expected_ms.get(i).copied().unwrap_or(MS_PER_LETTER * 5))
+            .map(|i| expected_at(expected_ms, i))
             .collect();
         relieve_collapsed(&mut starts[first..after], &expected, runs[j].end_ms);
         first = after;
@@ -158,6 +158,11 @@ pub fn anchored_spans(words: &[(u64, u64)], expected_ms: &[u64], runs: &[Run]) -
             (starts[i], end.max(starts[i]))
         })
         .collect()
+}
+
+/// Word `i`'s expected length; a word of five letters where none is given.
+fn expected_at(expected_ms: &[u64], i: usize) -> u64 {
+    expected_ms.get(i).copied().unwrap_or(MS_PER_LETTER * 5)
 }
 
 /// A collapsed word is given back this share of its expected length (42 ms a letter, a
@@ -311,7 +316,7 @@ fn assign(words: &[(u64, u64)], expected_ms: &[u64], runs: &[Run]) -> Vec<usize>
             let inside = end(i)
                 .min(run.end_ms)
                 .saturating_sub(start.max(run.start_ms));
-            let expected = expected_ms.get(i).copied().unwrap_or(MS_PER_LETTER * 5);
+            let expected = expected_at(expected_ms, i);
             let mismatch = (inside.max(20) as f64 / expected.max(20) as f64).ln().abs();
             run.distance(end(i)) as f64 + LENGTH_WEIGHT * mismatch
         };
