@@ -171,14 +171,19 @@ const RELIEVED_SHARE: f64 = 0.7;
 
 /// Room for the words of one run (`starts`, increasing; the run ends at `end_ms`) that the
 /// alignment collapsed: given less than 1 / [`FASTEST_SPEECH`] of their expected length,
-/// which nobody says. Whisper's alignment does this at the end of a segment whose closing
-/// timestamp came early: lecture_en's "in the journals and in the literature" has "in" 760
-/// ms and "the" 540 ms long, then "and in the literature" in 160 ms, and the voice, placed
-/// there, lost words ("about and the journals and the literature"). Each collapsed word
-/// needs [`RELIEVED_SHARE`] of its expected length, any other word no more than that (nor
-/// more than it has); the starts then move as little as they can (least squares, the first
-/// word fixed at the run's start): words given too much time give some up, and the words
-/// around shift to make room. In the recognitions of the corpus 0.9 % of the words were
+/// which nobody says. Whisper's alignment does this where it fell behind the speech and
+/// caught up at once: lecture_en's "in the journals and in the literature" has "in" 760
+/// ms and "the" 540 ms long, then "and in the literature" in 160 ms before the segment's
+/// early closing timestamp, and the voice, placed there, lost words ("about and the
+/// journals and the literature"). Each collapsed word needs [`RELIEVED_SHARE`] of its
+/// expected length, any other word no more than that (nor more than it has). The words
+/// after a collapse are where the alignment caught up, so the room is taken from the words
+/// before it: starts move earlier, from the last word back, as far as that needs. Where
+/// the words before have no room to give (the collapse opens the run: the alignment put
+/// words of the run before into it, as in a noisy copy of news_8k's "you can't have"), the
+/// words are left as they were; pushing the later words on instead moved words that were
+/// right and took the evaluator's own onset error on news_8k (p95, against that noisy
+/// copy) from 263 to 360 ms. In the recognitions of the corpus 0.9 % of the words were
 /// collapsed (under a quarter of their expected length) and 0.1 % lay between a quarter
 /// and a third.
 fn relieve_collapsed(starts: &mut [u64], expected: &[u64], end_ms: u64) {
@@ -194,52 +199,25 @@ fn relieve_collapsed(starts: &mut [u64], expected: &[u64], end_ms: u64) {
     if n < 2 || !(0..n).any(collapsed) {
         return;
     }
-    let mut least: Vec<f64> = (0..n)
+    let least: Vec<u64> = (0..n)
         .map(|k| {
-            let share = expected[k] as f64 * RELIEVED_SHARE;
+            let share = (expected[k] as f64 * RELIEVED_SHARE) as u64;
             if collapsed(k) {
                 share
             } else {
-                share.min(span(k) as f64)
+                share.min(span(k))
             }
         })
         .collect();
-    let room = end_ms.saturating_sub(starts[0]) as f64;
-    let needed: f64 = least.iter().sum();
-    if needed > room {
-        least.iter_mut().for_each(|m| *m *= room / needed);
+    // From the last word back, each starts early enough to leave the next its room.
+    let mut moved = starts.to_vec();
+    let mut next = end_ms;
+    for k in (1..n).rev() {
+        moved[k] = moved[k].min(next.saturating_sub(least[k]));
+        next = moved[k];
     }
-    // With before[k] the least time of the words before word k, each start is before[k]
-    // plus a nondecreasing y[k]: the y nearest (least squares) to the starts less before[k]
-    // is an isotonic regression (pool adjacent violators).
-    let mut before = Vec::with_capacity(n + 1);
-    before.push(0.0);
-    for m in &least {
-        before.push(before[before.len() - 1] + m);
-    }
-    // Pools of (weighted sum, weight, words); the first word weighs as if fixed.
-    let mut pools: Vec<(f64, f64, usize)> = Vec::with_capacity(n);
-    for k in 0..n {
-        let w = if k == 0 { 1e9 } else { 1.0 };
-        pools.push((w * (starts[k] as f64 - before[k]), w, 1));
-        while pools.len() > 1 {
-            let (b, a) = (pools[pools.len() - 1], pools[pools.len() - 2]);
-            if a.0 / a.1 <= b.0 / b.1 {
-                break;
-            }
-            pools.pop();
-            let last = pools.len() - 1;
-            pools[last] = (a.0 + b.0, a.1 + b.1, a.2 + b.2);
-        }
-    }
-    let (lowest, highest) = (starts[0] as f64, end_ms as f64 - before[n]);
-    let mut k = 0;
-    for (sum, weight, count) in pools {
-        let y = (sum / weight).min(highest).max(lowest);
-        for _ in 0..count {
-            starts[k] = (y + before[k]).round() as u64;
-            k += 1;
-        }
+    if moved[1] >= starts[0] + least[0] {
+        starts.copy_from_slice(&moved);
     }
 }
 
@@ -601,16 +579,14 @@ mod tests {
     }
 
     #[test]
-    fn words_with_no_room_in_their_run_stay_in_it_and_in_order() {
-        // Five words aligned into a run of 100 ms: each gets a fifth of its share.
-        let words: Vec<(u64, u64)> = (0..5).map(|k| (1000 + k * 5, 1005 + k * 5)).collect();
-        let got = anchored_spans(&words, &[300; 5], &[run(1000, 1100)]);
-        assert_eq!(got[0].0, 1000);
-        assert_eq!(got[4].1, 1100);
-        for pair in got.windows(2) {
-            assert_eq!(pair[0].1, pair[1].0);
-            assert!(pair[0].0 <= pair[1].0);
-        }
+    fn words_collapsed_with_no_room_before_them_are_left_as_they_were() {
+        // Five words aligned into the first 100 ms of a run (words of the run before, in a
+        // noisy copy): nothing before them can give room, and the words after stay put.
+        let mut words: Vec<(u64, u64)> = (0..5).map(|k| (1000 + k * 5, 1005 + k * 5)).collect();
+        words.push((1400, 1700));
+        let got = anchored_spans(&words, &[300; 6], &[run(1000, 1800)]);
+        let starts: Vec<u64> = got.iter().map(|s| s.0).collect();
+        assert_eq!(starts, vec![1000, 1065, 1070, 1075, 1080, 1460]);
     }
 
     #[test]
