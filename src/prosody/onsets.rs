@@ -115,8 +115,9 @@ pub fn sound_runs(samples: &[f32], rate: u32) -> Vec<Run> {
 }
 
 /// Each word's span anchored to the sound: a word that opens a run starts where the run
-/// does, the others at their aligned start (lagged, kept inside the run and in order); a
-/// word ends where the next word of its run starts, or where its run ends.
+/// does, the others at their aligned start (lagged, kept inside the run and in order), with
+/// room made for words the alignment collapsed (`relieve_collapsed`); a word ends where the
+/// next word of its run starts, or where its run ends.
 pub fn anchored_spans(words: &[(u64, u64)], expected_ms: &[u64], runs: &[Run]) -> Vec<(u64, u64)> {
     if runs.is_empty() {
         return words
